@@ -72,31 +72,36 @@ def read_document(data: bytes, filename: str) -> Document:
         if fmt is None:
             raise IngestError(f"{name}: unsupported file type. Supported: {SUPPORTED}.")
     reader = _READERS[fmt]
-    title, text = reader(data, name)
-    return _make_document(text, title=title, source=name, fmt=fmt)
+    title, text, date = reader(data, name)
+    return _make_document(text, title=title, source=name, fmt=fmt, date=date)
 
 
-def document_from_text(text: str, *, source: str = "pasted text", title: str = "") -> Document:
+def document_from_text(
+    text: str, *, source: str = "pasted text", title: str = "", date: str | None = None
+) -> Document:
     """Pasted text (or a corpus row's ``title + "\\n\\n" + body``) as a Document."""
     if not isinstance(text, str):
         raise IngestError("Expected text.")
-    return _make_document(text, title=title, source=source, fmt="text")
+    return _make_document(text, title=title, source=source, fmt="text", date=date)
 
 
 # --------------------------------------------------------------------------- readers
 
 
-def _read_plain(data: bytes, name: str) -> tuple[str, str]:
-    return "", _decode(data, name)
+# Each reader returns (title, text, publication date); "" / None where the format has none.
 
 
-def _read_markdown(data: bytes, name: str) -> tuple[str, str]:
+def _read_plain(data: bytes, name: str) -> tuple[str, str, None]:
+    return "", _decode(data, name), None
+
+
+def _read_markdown(data: bytes, name: str) -> tuple[str, str, None]:
     source = _decode(data, name)
     text, title = _markdown_to_text(source)
-    return title, text
+    return title, text, None
 
 
-def _read_html(data: bytes, name: str) -> tuple[str, str]:
+def _read_html(data: bytes, name: str) -> tuple[str, str, str | None]:
     import trafilatura
 
     markup = _decode(data, name) if not data.lstrip().startswith(b"<?xml") else data
@@ -117,10 +122,11 @@ def _read_html(data: bytes, name: str) -> tuple[str, str]:
     # A few stray words are menu or button labels, not an article.
     if len(re.findall(r"[^\W\d_]{2,}", text)) < MIN_HTML_WORDS:
         raise IngestError(f"{name}: no article text found in this HTML page.")
-    return title, text
+    date = (getattr(result, "date", None) or "")[:10] or None
+    return title, text, date
 
 
-def _read_docx(data: bytes, name: str) -> tuple[str, str]:
+def _read_docx(data: bytes, name: str) -> tuple[str, str, None]:
     _check_zip(data, name, required="word/document.xml", kind="Word document (.docx)")
     import docx
     from docx.table import Table
@@ -149,10 +155,10 @@ def _read_docx(data: bytes, name: str) -> tuple[str, str]:
         blocks.append(text)
     if not title:
         title = (document.core_properties.title or "").strip()
-    return title, "\n\n".join(blocks)
+    return title, "\n\n".join(blocks), None
 
 
-def _read_pdf(data: bytes, name: str) -> tuple[str, str]:
+def _read_pdf(data: bytes, name: str) -> tuple[str, str, None]:
     from pypdf import PdfReader
     from pypdf.errors import PdfReadError
 
@@ -171,7 +177,7 @@ def _read_pdf(data: bytes, name: str) -> tuple[str, str]:
     text = _reflow_pdf_text("\n".join(pages))
     if not text.strip():
         raise IngestError(f"{name}: the PDF contains no extractable text (is it a scanned image?).")
-    return str(meta_title), text
+    return str(meta_title), text, None
 
 
 _READERS = {
@@ -378,7 +384,9 @@ def normalize_text(text: str) -> str:
     return text.strip()
 
 
-def _make_document(text: str, *, title: str, source: str, fmt: str) -> Document:
+def _make_document(
+    text: str, *, title: str, source: str, fmt: str, date: str | None = None
+) -> Document:
     text = normalize_text(text)
     if not text:
         raise IngestError(
@@ -415,6 +423,7 @@ def _make_document(text: str, *, title: str, source: str, fmt: str) -> Document:
         title=title,
         language=language,
         language_confidence=confidence,
+        date=date,
         notices=notices,
     )
 

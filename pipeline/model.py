@@ -34,6 +34,7 @@ class Document:
     title: str = ""
     language: str = "de"
     language_confidence: float = 1.0
+    date: str | None = None  # publication date (ISO yyyy-mm-dd) when the source states one
     notices: list[str] = field(default_factory=list)  # user-facing warnings (language, truncation)
 
     @property
@@ -193,6 +194,7 @@ class Analysis:
             "title": doc.title,
             "language": doc.language,
             "language_confidence": doc.language_confidence,
+            "date": doc.date,
             "notices": list(doc.notices),
             "text": doc.text,
             "sentences": [list(s) for s in self.sentences],
@@ -214,6 +216,7 @@ class Analysis:
             title=data.get("title", ""),
             language=data.get("language", "de"),
             language_confidence=data.get("language_confidence", 1.0),
+            date=data.get("date"),
             notices=list(data.get("notices", [])),
         )
         translation = data.get("translation")

@@ -84,6 +84,7 @@ def make_html(title: str, paragraphs: list[str]) -> bytes:
     body = "\n".join(f"<p>{escape(p)}</p>" for p in paragraphs)
     page = f"""<!DOCTYPE html>
 <html lang="de"><head><meta charset="utf-8"><title>{escape(title)} | Tech-Magazin</title>
+<meta property="article:published_time" content="2025-11-12T08:30:00+01:00">
 <script>window.tracking = "NAVSCRIPT-SENTINEL";</script>
 <style>.ad {{ color: red }}</style></head>
 <body>

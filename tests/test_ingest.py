@@ -70,6 +70,7 @@ def test_html_page_yields_article_without_boilerplate(sample_paragraphs):
     doc = read_document(make_html(title, body), "luma.html")
     assert doc.format == "html"
     assert doc.title.startswith("US-Firma Luma")
+    assert doc.date == "2025-11-12"
     _assert_full_article(doc, sample_paragraphs)
     for sentinel in (
         "NAV-SENTINEL",
