@@ -1,0 +1,138 @@
+"""Compare view: shared and distinct entities, competitor mentions, speakers, language and
+length across two or more loaded articles."""
+
+from __future__ import annotations
+
+import altair as alt
+import pandas as pd
+import streamlit as st
+
+from components import draw_chart
+from components.sources import article_label
+from pipeline import tables
+from pipeline.model import Analysis
+
+SELECTED = "nl_compare"  # the multiselect's widget state (dropped while the tab is closed)
+KEPT = "nl_compare_kept"  # the user's last pick, kept for the export tab
+
+
+def _keep_selection() -> None:
+    st.session_state[KEPT] = list(st.session_state[SELECTED])
+
+
+def selected_ids(articles: dict[str, Analysis]) -> list[str]:
+    """The articles picked for comparison (all loaded ones until the user picks)."""
+    kept = st.session_state.get(KEPT)
+    return [i for i in kept if i in articles] if kept is not None else list(articles)
+
+
+def selected_analyses(articles: dict[str, Analysis]) -> list[Analysis]:
+    return [articles[i] for i in selected_ids(articles)]
+
+
+def shared_entities(presence: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(entities in ≥2 articles as an entity × article table, entities in only one)."""
+    if presence.empty:
+        return presence, presence
+    spread = presence.groupby(["entity", "label"])["article"].nunique().rename("articles")
+    presence = presence.join(spread, on=["entity", "label"])
+    shared = presence[presence["articles"] >= 2].pivot_table(
+        index=["entity", "label"], columns="article", values="mentions", fill_value=0
+    )
+    shared = shared.assign(total=shared.sum(axis=1)).sort_values("total", ascending=False)
+    distinct = presence[presence["articles"] == 1].sort_values(
+        ["article", "mentions"], ascending=[True, False]
+    )[["article", "entity", "label", "mentions"]]
+    return shared.reset_index(), distinct
+
+
+def _short(label: str, limit: int = 28) -> str:
+    return label if len(label) <= limit else label[: limit - 1] + "…"
+
+
+def _length_chart(overview: pd.DataFrame) -> alt.Chart:
+    return (
+        alt.Chart(overview)
+        .mark_bar()
+        .encode(
+            x=alt.X("words:Q", title="Words"),
+            y=alt.Y("article:N", title=None, sort="-x"),
+            color=alt.Color("language:N", title="Language"),
+            tooltip=["article", "language", "words", "chars", "entities", "quotes", "companies"],
+        )
+    )
+
+
+def render_compare(articles: dict[str, Analysis]) -> None:
+    if len(articles) < 2:
+        st.info("Load two or more articles (sidebar: upload or paste) to compare them.")
+        return
+    st.multiselect(
+        "Articles to compare",
+        list(articles),
+        default=selected_ids(articles),
+        format_func=lambda i: article_label(articles[i]),
+        key=SELECTED,
+        on_change=_keep_selection,
+    )
+    analyses = [articles[i] for i in st.session_state[SELECTED] if i in articles]
+    if len(analyses) < 2:
+        st.info("Pick at least two articles.")
+        return
+
+    st.markdown("#### Language and length")
+    overview = tables.articles_frame(analyses)
+    left, right = st.columns([3, 2])
+    left.dataframe(
+        overview,
+        hide_index=True,
+        width="stretch",
+        column_order=["article", "language", "words", "chars", "entities", "quotes", "companies"],
+        column_config={"article": st.column_config.TextColumn("Article", width="medium")},
+    )
+    right.altair_chart(_length_chart(overview), width="stretch")
+
+    st.markdown("#### Entities")
+    presence = tables.entity_presence(analyses)
+    shared, distinct = shared_entities(presence)
+    left, right = st.columns(2)
+    left.caption(f"Shared by two or more articles: {len(shared)} (mentions per article)")
+    left.dataframe(
+        shared,
+        hide_index=True,
+        width="stretch",
+        column_config={
+            column: st.column_config.NumberColumn(_short(column), help=column, width="small")
+            for column in shared.columns
+            if column not in ("entity", "label", "total")
+        },
+    )
+    right.caption(f"Only in one article: {distinct['entity'].nunique() if len(distinct) else 0}")
+    right.dataframe(
+        distinct,
+        hide_index=True,
+        width="stretch",
+        column_order=["entity", "label", "mentions", "article"],
+    )
+    if len(presence):
+        draw_chart("entity_presence_chart", presence)
+
+    st.markdown("#### Competitor mentions per article")
+    mentions = tables.company_mentions_by_article(analyses)
+    if mentions.empty:
+        st.caption("No companies in these articles.")
+    else:
+        left, right = st.columns([3, 2])
+        with left:
+            draw_chart("mentions_heatmap", mentions)
+        right.dataframe(mentions, hide_index=True, width="stretch")
+
+    st.markdown("#### Quotes per speaker")
+    speakers = tables.quotes_by_speaker(analyses)
+    if speakers.empty:
+        st.caption("No quotes in these articles.")
+    else:
+        left, right = st.columns([3, 2])
+        with left:
+            draw_chart("quotes_by_speaker_chart", speakers)
+        right.dataframe(speakers, hide_index=True, width="stretch")
