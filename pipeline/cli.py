@@ -99,10 +99,11 @@ def _mentions_csv(analyses) -> str:
     """Every entity mention of every article, one CSV table with a ``source`` column."""
     import pandas as pd
 
+    from pipeline.export import frame_csv
     from pipeline.tables import mentions_frame
 
     frames = [mentions_frame(a).assign(source=a.document.source) for a in analyses]
-    return pd.concat(frames, ignore_index=True).to_csv(index=False)
+    return frame_csv(pd.concat(frames, ignore_index=True))
 
 
 def main(argv: list[str] | None = None) -> int:
