@@ -15,6 +15,21 @@ def _as_document(item: Document | str) -> Document:
     return item if isinstance(item, Document) else document_from_text(item)
 
 
+def _sentence_spans(doc) -> list[tuple[int, int]]:
+    """Sentence offsets without the line breaks and spaces spaCy keeps at their edges."""
+    text = doc.text
+    spans = []
+    for sent in doc.sents:
+        start, end = sent.start_char, sent.end_char
+        while start < end and text[start].isspace():
+            start += 1
+        while end > start and text[end - 1].isspace():
+            end -= 1
+        if start < end:
+            spans.append((start, end))
+    return spans
+
+
 def analyze_doc(document: Document, doc) -> Analysis:
     """Run the stages after the spaCy pass on one parsed document."""
     timings: dict[str, float] = {}
@@ -38,7 +53,7 @@ def analyze_doc(document: Document, doc) -> Analysis:
     )
     return Analysis(
         document=document,
-        sentences=[(s.start_char, s.end_char) for s in doc.sents],
+        sentences=_sentence_spans(doc),
         entities=found,
         canonical_entities=canonical,
         quotes=found_quotes,
