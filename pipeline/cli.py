@@ -13,7 +13,6 @@ import sys
 from pipeline.ingest import IngestError, document_from_text, read_path
 
 FORMATS = ("json", "jsonl", "md", "csv")
-PROVIDERS = ("reference", "google", "mymemory", "deepl", "libre")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -23,11 +22,14 @@ def build_parser() -> argparse.ArgumentParser:
     analyze = commands.add_parser("analyze", help="analyse articles and print the result")
     analyze.add_argument("paths", nargs="+", metavar="PATH", help="article files; - reads stdin")
     analyze.add_argument("--format", choices=FORMATS, default="json")
+    from pipeline.translate import provider_names  # the providers are data, not code
+
+    providers = provider_names()
     analyze.add_argument(
         "--translate",
-        choices=PROVIDERS,
+        choices=providers,
         metavar="PROVIDER",
-        help=f"add an English translation ({', '.join(PROVIDERS)})",
+        help=f"add an English translation ({', '.join(providers)})",
     )
     analyze.add_argument(
         "--translate-url",
@@ -78,7 +80,15 @@ def run_analyze(args) -> int:
             continue
         for notice in document.notices:
             print(f"notice: {document.source}: {notice}", file=sys.stderr)
-        analysis = analyze(document, translate=settings)
+        try:
+            analysis = analyze(document, translate=settings)
+        except Exception as err:  # one article's failure must not cost the others
+            print(
+                f"error: {document.source}: analysis failed ({type(err).__name__}: {err})",
+                file=sys.stderr,
+            )
+            failures += 1
+            continue
         if analysis.translation and analysis.translation.error:
             print(f"notice: {document.source}: {analysis.translation.error}", file=sys.stderr)
         if args.format in ("json", "jsonl"):

@@ -263,6 +263,13 @@ def _decode(data: bytes, name: str) -> str:
         return _check_text(data.decode("utf-8"), name)
     except UnicodeDecodeError:
         pass
+    # UTF-8 with a few stray bytes (a damaged copy) stays UTF-8: reading it all as cp1252
+    # would turn every umlaut into mojibake.
+    lenient = data.decode("utf-8", errors="replace")
+    stray = lenient.count("\ufffd")
+    multibyte = sum(1 for ch in lenient if ord(ch) > 0x7F) - stray
+    if multibyte > 0 and stray <= max(2, multibyte // 20):
+        return _check_text(lenient, name)
     from charset_normalizer import from_bytes
 
     best = from_bytes(data, cp_isolation=["cp1252", "latin_1", "iso8859_15", "cp850", "mac_roman"])
@@ -370,6 +377,8 @@ def _reflow_pdf_text(text: str) -> str:
     return "\n".join(paragraphs)
 
 
+# Control characters (terminal escapes, NULs) have no place in an article; tab and newline do.
+_CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _TRAILING_SPACE = re.compile(r"[ \t]+\n")
 _MANY_BLANK_LINES = re.compile(r"\n{3,}")
 
@@ -378,7 +387,7 @@ def normalize_text(text: str) -> str:
     """One newline convention, no trailing spaces, at most one blank line, NFC."""
     text = unicodedata.normalize("NFC", text)
     text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\u2028", "\n")
-    text = text.replace("\x00", "").replace("\ufeff", "")
+    text = _CONTROL_CHARS.sub("", text).replace("\ufeff", "")
     text = _TRAILING_SPACE.sub("\n", text)
     text = _MANY_BLANK_LINES.sub("\n\n", text)
     return text.strip()

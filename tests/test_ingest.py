@@ -54,6 +54,20 @@ def test_latin1_text_keeps_umlauts():
     assert doc.language == "de"
 
 
+def test_utf8_with_a_stray_byte_keeps_its_umlauts():
+    text = "Grüße aus Köln: Die Bürger äußern sich über München und Düsseldorf. " * 10
+    data = text.encode("utf-8") + b"\xff Ende."
+    doc = read_document(data, "damaged.txt")
+    assert "Grüße aus Köln" in doc.text and "Ã" not in doc.text
+    assert doc.language == "de"
+
+
+def test_control_characters_are_removed():
+    doc = document_from_text("\x1b[31mRoter Titel\x1b[0m\n\nDer Text\x07 über Berlin.\tEnde")
+    assert "\x1b" not in doc.text and "\x07" not in doc.text
+    assert doc.text.startswith("[31mRoter Titel[0m") and "\tEnde" in doc.text
+
+
 def test_markdown_drops_markup_and_takes_heading_as_title(sample_paragraphs):
     title, *body = sample_paragraphs
     source = f"# {title}\n\n" + "\n\n".join(body[:3]).replace("Amit Jain", "**Amit Jain**")
