@@ -29,6 +29,7 @@ from pipeline.nlp import CONFIRMING_LABELS, DATE_ID, MONEY_ID
 
 KB_LABELS = ("ORG", "PRODUCT", "LOC")
 PERSON_TITLES_FILE = Path(__file__).resolve().parent / "data" / "patterns" / "person_titles.txt"
+NOT_NAMES_FILE = PERSON_TITLES_FILE.with_name("not_names.txt")
 
 
 @functools.lru_cache(maxsize=1)
@@ -37,6 +38,15 @@ def _person_titles() -> frozenset[str]:
     return frozenset(
         line.strip().casefold() for line in lines if line.strip() and not line.startswith("#")
     )
+
+
+@functools.lru_cache(maxsize=1)
+def _not_names() -> tuple[frozenset[str], frozenset[str]]:
+    """(exact texts, compound heads) that are never names; see data/patterns/not_names.txt."""
+    lines = [line.strip() for line in NOT_NAMES_FILE.read_text(encoding="utf-8").splitlines()]
+    exact = frozenset(line[1:] for line in lines if line.startswith("="))
+    heads = frozenset(line[1:] for line in lines if line.startswith("-"))
+    return exact, heads
 
 
 @dataclass
@@ -50,6 +60,9 @@ def _is_junk(text: str, entry: KBEntry | None) -> bool:
         return True
     if entry is not None:
         return False
+    exact, heads = _not_names()
+    if text in exact or ("-" in text and text.rsplit("-", 1)[1] in heads):
+        return True
     words = text.split()
     return len(text) < 2 or (len(words) == 1 and text.islower())
 
@@ -184,6 +197,21 @@ def _person_names(mentions: list[_Mention]) -> None:
         person.canonical = " ".join(chosen[1]) if chosen else word
 
 
+def _relabel_surnames(mentions: list[_Mention]) -> None:
+    """A lone surname of a person named in full earlier is that person, whatever label the
+    model gave it ("Amit Jain" ... "Jain" tagged LOC). Knowledge-base names keep theirs."""
+    surnames: set[str] = set()
+    for mention in mentions:
+        entity = mention.entity
+        words = entity.text.split()
+        if entity.label == "PER" and len(words) > 1:
+            surnames.add(words[-1])
+        elif mention.entry is None and entity.label != "PER" and len(words) == 1:
+            word = words[0]
+            if word in surnames or (word.endswith("s") and word[:-1] in surnames):
+                entity.label = "PER"
+
+
 def _propagate_person_names(doc: Doc, mentions: list[_Mention]) -> list[_Mention]:
     """Mentions the model missed of persons it found: every further occurrence of a full
     name, and of its surname when the model itself tagged the surname alone somewhere
@@ -238,7 +266,9 @@ def _cluster_key(mention: _Mention) -> tuple[str, str]:
 def extract_entities(doc: Doc) -> tuple[list[Entity], list[CanonicalEntity]]:
     """Entity mentions of the parsed doc and their canonical clusters."""
     kb = load_kb()
-    mentions = _propagate_person_names(doc, _collect(doc, kb))
+    mentions = _collect(doc, kb)
+    _relabel_surnames(mentions)
+    mentions = _propagate_person_names(doc, mentions)
     _person_names(mentions)
     keys = [_cluster_key(m) for m in mentions]
     # fold genitives of unknown names onto the plain form present in the doc ("Xyzs" -> "Xyz")

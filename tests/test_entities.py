@@ -254,3 +254,34 @@ def _print_sample_scores() -> None:
 
 if __name__ == "__main__":
     _print_sample_scores()
+
+
+def test_generic_tech_nouns_are_not_names():
+    from pipeline.entities import _is_junk
+
+    for text in ("Video-KI", "Roboter-KI", "AGI", "Proof of Concept", "KI-Modelle"):
+        assert _is_junk(text, None), text
+    for text in ("Black Forest Labs", "Amit Jain", "Saudi-Arabien", "Coca-Cola"):
+        assert not _is_junk(text, None), text
+
+
+def test_lone_surname_with_another_label_joins_the_person():
+    from pipeline.entities import _Mention, _relabel_surnames
+
+    mentions = [
+        _Mention(Entity("Amit Jain", "PER", 0, 9)),
+        _Mention(Entity("Jain", "LOC", 20, 24)),
+        _Mention(Entity("Jains", "ORG", 30, 35)),
+        _Mention(Entity("Berlin", "LOC", 40, 46)),
+    ]
+    _relabel_surnames(mentions)
+    assert [m.entity.label for m in mentions] == ["PER", "PER", "PER", "LOC"]
+
+
+@pytest.mark.skipif(BLANK, reason="persons need the statistical model")
+def test_sample_names_jain_only_as_the_person(sample_text):
+    found, canonical = extract_entities(load_nlp()(sample_text))
+    names = {c.name: c for c in canonical}
+    assert "Jain" not in names
+    assert names["Amit Jain"].label == "PER" and names["Amit Jain"].count >= 10
+    assert not {"Video-KI", "Roboter-KI", "AGI"} & set(names)
