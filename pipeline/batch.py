@@ -6,13 +6,18 @@ INPUT is a folder of article files (any format ``pipeline.ingest.read_document``
 such file, or a JSONL file with ``text`` or ``body`` (+ optional ``title``, ``id``) per line.
 Every input item has an ``input_id``: the JSONL ``id`` (else ``line-N``) or the file's path
 relative to the folder. Items already in OUTPUT are skipped, so an interrupted run resumes
-where it stopped when started again with the same arguments.
+where it stopped when started again with the same arguments. JSONL lines are decoded one by
+one (UTF-8, else the ingest module's legacy fallback such as Windows-1252), so one badly
+encoded line costs at most that line. OUTPUT may not be the input file nor lie inside the
+input folder.
 
 Output, chosen by OUTPUT's extension:
 
 - ``.jsonl``: one ``Analysis.to_dict()`` per line plus ``input_id`` and ``error`` (None when
   fine). A bad article is one line ``{"id": null, "input_id", "source", "title", "error"}``.
-  Lines are appended and flushed chunk by chunk, so the file itself is the checkpoint.
+  Lines are appended and flushed chunk by chunk, so the file itself is the checkpoint. On
+  resume only a torn last line is cut off; an unreadable line elsewhere is skipped, kept and
+  reported as a warning.
 - ``.parquet``: the articles table ``[input_id, id, source, title, language, chars, words,
   error, analysis_json]`` plus sibling tables ``<stem>.entities.parquet``,
   ``<stem>.quotes.parquet`` and ``<stem>.companies.parquet`` (the ``pipeline.tables`` frames
@@ -97,29 +102,56 @@ class BatchSummary:
 # --------------------------------------------------------------------------- input
 
 
+def _jsonl_lines(path: Path) -> Iterator[tuple[int, bytes]]:
+    """``(line number, raw bytes)`` of the non-blank lines of a JSONL file. Read as bytes so
+    that one line in another encoding cannot stop the run (see ``_decode_line``)."""
+    with path.open("rb") as lines:
+        for number, raw in enumerate(lines, start=1):
+            if raw.strip():
+                yield number, raw
+
+
+def _decode_line(raw: bytes, name: str) -> str:
+    """One JSONL line as text: UTF-8, else the ingest module's fallback for legacy text
+    (Windows-1252 and friends). Raises ``IngestError`` for bytes that are not text."""
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        from pipeline.ingest import decode_text  # the decoding every uploaded file gets
+
+        return decode_text(raw, name)
+
+
 def _jsonl_items(path: Path) -> Iterator[BatchItem]:
-    with path.open(encoding="utf-8") as lines:
-        for number, line in enumerate(lines, start=1):
-            if not line.strip():
-                continue
-            fallback_id = f"line-{number}"
-            try:
-                row = json.loads(line)
-            except json.JSONDecodeError as exc:
-                yield BatchItem(fallback_id, f"{path.name}:{number}", error=f"invalid JSON: {exc}")
-                continue
-            if not isinstance(row, dict):
-                yield BatchItem(fallback_id, f"{path.name}:{number}", error="not a JSON object")
-                continue
-            input_id = str(row.get("id") or fallback_id)
-            title = str(row.get("title") or "").strip()
-            text = row.get("text")
-            if not isinstance(text, str) or not text.strip():
-                text = row.get("body")  # ingest puts the title above it (headline is analysed)
-            if not isinstance(text, str):
-                yield BatchItem(input_id, input_id, title, error="no 'text' or 'body' field")
-                continue
-            yield BatchItem(input_id, input_id, title, text=text)
+    from pipeline.ingest import IngestError
+
+    for number, raw in _jsonl_lines(path):
+        fallback_id = f"line-{number}"
+        source = f"{path.name}:{number}"
+        try:
+            line = _decode_line(raw, source)
+        except IngestError as exc:
+            yield BatchItem(fallback_id, source, error=f"undecodable line: {exc}")
+            continue
+        if number == 1:
+            line = line.removeprefix("\ufeff")  # a UTF-8 byte order mark
+        try:
+            row = json.loads(line)
+        except json.JSONDecodeError as exc:
+            yield BatchItem(fallback_id, source, error=f"invalid JSON: {exc}")
+            continue
+        if not isinstance(row, dict):
+            yield BatchItem(fallback_id, source, error="not a JSON object")
+            continue
+        input_id = str(row.get("id") or fallback_id)
+        title = str(row.get("title") or "").strip()
+        text = row.get("text")
+        if not isinstance(text, str) or not text.strip():
+            text = row.get("body")  # ingest puts the title above it (headline is analysed)
+        if not isinstance(text, str):
+            yield BatchItem(input_id, input_id, title, error="no 'text' or 'body' field")
+            continue
+        yield BatchItem(input_id, input_id, title, text=text)
 
 
 def _folder_files(folder: Path) -> list[Path]:
@@ -146,8 +178,7 @@ def count_items(input_path: Path) -> int:
     if input_path.is_dir():
         return len(_folder_files(input_path))
     if _is_jsonl(input_path):
-        with input_path.open(encoding="utf-8") as lines:
-            return sum(1 for line in lines if line.strip())
+        return sum(1 for _ in _jsonl_lines(input_path))
     return 1
 
 
@@ -290,23 +321,43 @@ def _ordered_results(submit: Callable, chunks: Iterable[list[BatchItem]], window
 # --------------------------------------------------------------------------- output
 
 
-def _read_jsonl_rows(path: Path, *, repair: bool) -> list[dict[str, Any]]:
-    """Rows of a JSONL output; with ``repair`` a torn last line (crash mid-write) is cut off."""
+def _read_jsonl_rows(
+    path: Path, *, repair: bool, bad_lines: list[int] | None = None
+) -> list[dict[str, Any]]:
+    """Rows of a JSONL output. A line that is not a JSON object is skipped (its number is
+    appended to ``bad_lines``) but never deleted: the rows after it are as good as any. Only
+    an unreadable *last* line without its newline is a torn write (crash mid-write); with
+    ``repair`` it is cut off, and a whole last row that lacks its newline gets one, so the
+    next append starts on a line of its own."""
     if not path.exists():
         return []
-    rows, good_end = [], 0
+    rows: list[dict[str, Any]] = []
+    size = offset = 0
+    torn_at: int | None = None
     with path.open("rb") as f:
-        for raw in f:
-            if not raw.endswith(b"\n"):
-                break
+        for number, raw in enumerate(f, start=1):
+            start, offset = offset, offset + len(raw)
+            if not raw.strip():
+                continue
             try:
-                rows.append(json.loads(raw))
-            except json.JSONDecodeError:
-                break
-            good_end += len(raw)
-    if repair and good_end != path.stat().st_size:
-        with path.open("r+b") as f:
-            f.truncate(good_end)
+                row = json.loads(raw)
+            except ValueError:  # JSONDecodeError, or UnicodeDecodeError for non-UTF-8 bytes
+                if not raw.endswith(b"\n"):  # only the last line can lack its newline
+                    torn_at = start
+                    continue
+                row = None
+            if isinstance(row, dict):
+                rows.append(row)
+            elif bad_lines is not None:
+                bad_lines.append(number)
+        size = offset
+    if repair and size:
+        if torn_at is not None:
+            with path.open("r+b") as f:
+                f.truncate(torn_at)
+        elif not raw.endswith(b"\n"):
+            with path.open("ab") as f:
+                f.write(b"\n")
     return rows
 
 
@@ -315,7 +366,9 @@ class _JsonlSink:
 
     def __init__(self, path: Path):
         self.path = path
-        self.done_ids = {r.get("input_id") for r in _read_jsonl_rows(path, repair=True)}
+        self.bad_lines: list[int] = []  # unreadable lines found in the existing output
+        rows = _read_jsonl_rows(path, repair=True, bad_lines=self.bad_lines)
+        self.done_ids = {r.get("input_id") for r in rows}
         path.parent.mkdir(parents=True, exist_ok=True)
         self._file = path.open("a", encoding="utf-8")
 
@@ -363,6 +416,7 @@ class _ParquetSink:
         else:
             self._jsonl = _JsonlSink(self.checkpoint)
         self.done_ids = self._jsonl.done_ids
+        self.bad_lines = self._jsonl.bad_lines
 
     def write(self, rows: list[dict[str, Any]]) -> None:
         self._jsonl.write(rows)
@@ -561,8 +615,12 @@ def run_batch(
     if output_path.suffix.lower() not in OUTPUT_SUFFIXES:
         raise BatchUsageError(f"output must end in {', '.join(OUTPUT_SUFFIXES)}: {output_path}")
 
+    _check_output_is_not_input(input_path, output_path)
+
     summary = BatchSummary(output=output_path, total=count_items(input_path))
     sink = _open_sink(output_path)
+    if sink.bad_lines:
+        summary.warnings.append(_bad_lines_warning(sink))
     store = _open_library(library, summary) if library else None
     bar = None
 
@@ -609,6 +667,39 @@ def run_batch(
         if store is not None:
             store.close()
     return summary
+
+
+def _bad_lines_warning(sink) -> str:
+    numbers = ", ".join(str(n) for n in sink.bad_lines[:10])
+    more = f" (+{len(sink.bad_lines) - 10} more)" if len(sink.bad_lines) > 10 else ""
+    where = sink.path if isinstance(sink, _JsonlSink) else sink.checkpoint
+    kept = "kept in the file" if isinstance(sink, _JsonlSink) else "not carried into the Parquet"
+    return (
+        f"{where}: {len(sink.bad_lines)} unreadable line(s) skipped ({kept}): "
+        f"line {numbers}{more}; their articles are analysed again"
+    )
+
+
+def _written_paths(output: Path) -> list[Path]:
+    """Every file a run writes for ``output``."""
+    if output.suffix.lower() == ".parquet":
+        return [output, checkpoint_path(output), *(sibling_path(output, t) for t in SIBLING_TABLES)]
+    return [output]
+
+
+def _check_output_is_not_input(input_path: Path, output_path: Path) -> None:
+    """Refuse an output that would append to the input, or that a folder input would pick up
+    as one of its articles on the next run (paths resolved, symlinks and ``..`` included)."""
+    source = input_path.resolve()
+    for written in _written_paths(output_path):
+        target = written.resolve()
+        if target == source or (written.exists() and os.path.samefile(written, input_path)):
+            raise BatchUsageError(f"output {written} is the input file; choose another --out")
+        if input_path.is_dir() and target.is_relative_to(source):
+            raise BatchUsageError(
+                f"output {written} is inside the input folder {input_path}; "
+                "choose an --out outside it"
+            )
 
 
 def _save_to_library(store, rows: list[dict[str, Any]], summary: BatchSummary) -> None:

@@ -92,11 +92,11 @@ def document_from_text(
 
 
 def _read_plain(data: bytes, name: str) -> tuple[str, str, None]:
-    return "", _decode(data, name), None
+    return "", decode_text(data, name), None
 
 
 def _read_markdown(data: bytes, name: str) -> tuple[str, str, None]:
-    source = _decode(data, name)
+    source = decode_text(data, name)
     text, title = _markdown_to_text(source)
     return title, text, None
 
@@ -104,7 +104,7 @@ def _read_markdown(data: bytes, name: str) -> tuple[str, str, None]:
 def _read_html(data: bytes, name: str) -> tuple[str, str, str | None]:
     import trafilatura
 
-    markup = _decode(data, name) if not data.lstrip().startswith(b"<?xml") else data
+    markup = decode_text(data, name) if not data.lstrip().startswith(b"<?xml") else data
     try:
         result = trafilatura.bare_extraction(
             markup,
@@ -249,7 +249,7 @@ _BOMS = (
 )
 
 
-def _decode(data: bytes, name: str) -> str:
+def decode_text(data: bytes, name: str) -> str:
     """Bytes → str: BOMs, UTF-8, BOM-less UTF-16, then Windows-1252 (German legacy text)."""
     for bom, encoding in _BOMS:
         if data.startswith(bom):

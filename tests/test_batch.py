@@ -12,7 +12,8 @@ import time
 import pytest
 from conftest import SAMPLE_PATH, make_html, xglue_articles
 
-from pipeline import analyze_many, batch
+from pipeline import analyze_many, batch, cli, tables
+from pipeline import library as library_module
 from pipeline.ingest import IngestError, document_from_text, read_document
 from pipeline.model import Analysis
 
@@ -97,6 +98,92 @@ def test_bad_lines_are_recorded_and_the_run_goes_on(tmp_path, corpus_rows):
     assert all(rows[k]["id"] is None for k in ("line-2", "empty-body", "no-text"))
 
 
+LEGACY_TEXT = (
+    "Die Müller-Brot GmbH übernimmt die Bäckerei Schäfer für 5 Mio. €. „Wir freuen uns "
+    "über die Übernahme“, sagte Geschäftsführerin Jördis Weiß am Dienstag in München."
+)
+
+
+def test_a_non_utf8_line_is_decoded_and_does_not_stop_the_run(tmp_path, corpus_rows):
+    path = tmp_path / "legacy.jsonl"
+    good = corpus_rows[:2]
+    legacy = {"id": "cp1252", "title": "Übernahme", "body": LEGACY_TEXT}
+    lines = [
+        json.dumps(good[0], ensure_ascii=False).encode("utf-8"),
+        json.dumps(legacy, ensure_ascii=False).encode("cp1252"),  # an old Windows export
+        b'{"id": "binary", "body": "\x00\xff\xfe\x81\x00"}',  # not text in any encoding
+        json.dumps(good[1], ensure_ascii=False).encode("utf-8"),
+    ]
+    path.write_bytes(b"\n".join(lines) + b"\n")
+    out = tmp_path / "out.jsonl"
+
+    assert batch.count_items(path) == 4
+    summary = batch.run_batch(path, out, progress=False)
+    rows = {r["input_id"]: r for r in batch.read_output(out)}
+
+    assert (summary.total, summary.analysed, summary.errors) == (4, 3, 1)
+    assert list(rows) == [good[0]["id"], "cp1252", "line-3", good[1]["id"]]
+    assert rows["cp1252"]["error"] is None
+    expected = document_from_text(LEGACY_TEXT, source="cp1252", title="Übernahme")
+    assert rows["cp1252"]["text"] == expected.text  # umlauts, „“ and € decoded right
+    assert rows["cp1252"]["title"] == "Übernahme"
+    assert rows["line-3"]["id"] is None
+    assert rows["line-3"]["error"].startswith("undecodable line: legacy.jsonl:3:")
+    assert rows[good[0]["id"]]["error"] is None and rows[good[1]["id"]]["error"] is None
+
+
+def test_a_byte_order_mark_on_the_first_line_is_not_an_error(tmp_path, corpus_rows):
+    path = tmp_path / "bom.jsonl"
+    path.write_bytes(b"\xef\xbb\xbf" + json.dumps(corpus_rows[0]).encode() + b"\n")
+    summary = batch.run_batch(path, tmp_path / "out.jsonl", progress=False)
+    assert (summary.analysed, summary.errors) == (1, 0)
+
+
+def test_output_that_is_the_input_is_refused(tmp_path, corpus_jsonl, capsys):
+    before = corpus_jsonl.read_bytes()
+    with pytest.raises(batch.BatchUsageError, match="is the input file"):
+        batch.run_batch(corpus_jsonl, corpus_jsonl, progress=False)
+    # The same file under another spelling, and the Parquet checkpoint landing on the input.
+    other_spelling = tmp_path / "sub" / ".." / corpus_jsonl.name
+    with pytest.raises(batch.BatchUsageError, match="is the input file"):
+        batch.run_batch(corpus_jsonl, other_spelling, progress=False)
+    link = tmp_path / "link.jsonl"
+    link.symlink_to(corpus_jsonl)
+    with pytest.raises(batch.BatchUsageError, match="is the input file"):
+        batch.run_batch(corpus_jsonl, link, progress=False)
+    checkpoint_input = tmp_path / "o.parquet.partial.jsonl"
+    checkpoint_input.write_bytes(before)
+    with pytest.raises(batch.BatchUsageError, match="is the input file"):
+        batch.run_batch(checkpoint_input, tmp_path / "o.parquet", progress=False)
+    assert checkpoint_input.read_bytes() == before
+    assert corpus_jsonl.read_bytes() == before
+
+    assert cli.main(["batch", str(corpus_jsonl), "--out", str(corpus_jsonl), "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: output ") and err.count("\n") == 1, err
+    assert corpus_jsonl.read_bytes() == before
+
+
+def test_output_inside_the_input_folder_is_refused(tmp_path, capsys):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "luma.txt").write_bytes(SAMPLE_PATH.read_bytes())
+    for out in (
+        folder / "out.jsonl",
+        folder / "deeper" / "out.parquet",
+        tmp_path / "x/../in/o.jsonl",
+    ):
+        with pytest.raises(batch.BatchUsageError, match="inside the input folder"):
+            batch.run_batch(folder, out, progress=False)
+    assert sorted(p.name for p in folder.rglob("*")) == ["luma.txt"]
+
+    assert cli.main(["batch", str(folder), "--out", str(folder / "out.jsonl"), "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert "inside the input folder" in err and err.count("\n") == 1, err
+    # Beside the folder is fine.
+    assert batch.run_batch(folder, tmp_path / "in.jsonl", progress=False).analysed == 1
+
+
 def test_folder_input_reads_every_format_and_records_bad_files(tmp_path, sample_text):
     folder = tmp_path / "in"
     (folder / "sub").mkdir(parents=True)
@@ -136,8 +223,47 @@ def test_interrupted_jsonl_run_resumes_without_redoing_work(tmp_path, corpus_jso
     assert (again.skipped, again.analysed) == (N_ARTICLES, 0)
 
 
+def test_resume_keeps_rows_after_a_bad_middle_line(tmp_path, corpus_jsonl):
+    out = tmp_path / "out.jsonl"
+    batch.run_batch(corpus_jsonl, out, progress=False)
+    complete = out.read_bytes().splitlines(keepends=True)
+    # Row 2 was overwritten by garbage (one not even UTF-8), the run died writing row 7.
+    damaged = [
+        complete[0],
+        b"{not json\n",
+        b"\xff\xfe garbage\n",
+        *complete[2:6],
+        complete[6][:50],
+    ]
+    out.write_bytes(b"".join(damaged))
+
+    summary = batch.run_batch(corpus_jsonl, out, progress=False)
+
+    assert (summary.skipped, summary.analysed) == (5, N_ARTICLES - 5)
+    lines = out.read_bytes().splitlines(keepends=True)
+    assert lines[:7] == damaged[:7]  # the valid rows after the bad lines are all still there
+    assert complete[6][:50] + b"\n" not in lines and len(lines) == 7 + 3  # torn line cut
+    assert any("2 unreadable line(s)" in w and "line 2, 3" in w for w in summary.warnings)
+    rows = batch.read_output(out)
+    original = {r["input_id"]: r for r in (json.loads(line) for line in complete)}
+    assert sorted(r["input_id"] for r in rows) == sorted(original)
+    assert _without_timings(rows) == _without_timings([original[r["input_id"]] for r in rows])
+
+
+def test_resume_keeps_a_whole_last_row_missing_its_newline(tmp_path, corpus_jsonl):
+    out = tmp_path / "out.jsonl"
+    batch.run_batch(corpus_jsonl, out, progress=False)
+    complete = out.read_bytes().splitlines(keepends=True)
+    out.write_bytes(b"".join(complete[:2]) + complete[2].rstrip(b"\n"))
+
+    summary = batch.run_batch(corpus_jsonl, out, progress=False)
+
+    assert (summary.skipped, summary.analysed) == (3, N_ARTICLES - 3)
+    assert out.read_bytes().startswith(b"".join(complete[:3]))
+    assert len(batch.read_output(out)) == N_ARTICLES
+
+
 def test_parquet_output_tables_and_resume(tmp_path, corpus_rows, corpus_jsonl, reference):
-    tables = pytest.importorskip("pipeline.tables")
     import pandas as pd
 
     first = tmp_path / "first.jsonl"
@@ -175,7 +301,6 @@ def test_parquet_output_tables_and_resume(tmp_path, corpus_rows, corpus_jsonl, r
 
 
 def test_interrupted_parquet_run_finishes_from_its_checkpoint(tmp_path, corpus_jsonl):
-    pytest.importorskip("pipeline.tables")
     import pandas as pd
 
     out = tmp_path / "out.parquet"
@@ -241,14 +366,12 @@ def test_register_cli_adds_a_working_batch_command(tmp_path, corpus_jsonl, capsy
 
 
 def test_python_m_pipeline_batch_is_wired(tmp_path, corpus_jsonl):
-    cli = pytest.importorskip("pipeline.cli")
     out = tmp_path / "main.jsonl"
     assert cli.main(["batch", str(corpus_jsonl), "--out", str(out), "--quiet"]) == 0
     assert len(batch.read_output(out)) == N_ARTICLES
 
 
 def test_library_option_saves_every_analysis(tmp_path, corpus_jsonl, corpus_rows):
-    library_module = pytest.importorskip("pipeline.library")
     library_path = tmp_path / "library.duckdb"
     out = tmp_path / "out.jsonl"
     summary = batch.run_batch(corpus_jsonl, out, library=library_path, progress=False)
@@ -263,7 +386,6 @@ def test_library_option_saves_every_analysis(tmp_path, corpus_jsonl, corpus_rows
 
 
 def test_ctrl_c_stops_cleanly_and_the_same_command_resumes(tmp_path):
-    pytest.importorskip("pipeline.tables")
     import pandas as pd
 
     rows = xglue_articles(40)

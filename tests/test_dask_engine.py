@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import json
 
+import distributed  # noqa: F401 - pinned in requirements.txt: missing must fail, not skip
 import pytest
 from conftest import xglue_articles
 
 from pipeline import batch
-
-pytest.importorskip("distributed")
 
 N_ARTICLES = 20
 
