@@ -124,9 +124,10 @@ def sidebar() -> None:
         st.caption("Entities, quotes, competitors and translation for German news articles.")
         render_sources(analyse)
         current = st.session_state[ARTICLES].get(st.session_state.get(CURRENT))
-        can_save = current is not None and library_available()
-        if can_save and st.button("Save to library", key="nl_save", width="stretch"):
-            save_to_library(current)
+        if current is not None and library_available():
+            from components.library import render_save_button
+
+            render_save_button(article_library(), current, key="nl_save", width="stretch")
         st.divider()
         request = render_translation_controls(current)
         if request and current is not None:
@@ -160,17 +161,6 @@ def explore(analysis: Analysis) -> None:
     with left:
         render_translation_status(analysis)
         render_article(analysis)
-
-
-def save_to_library(analysis: Analysis) -> None:
-    from pipeline.library import LibraryError
-
-    try:
-        article_library().save(analysis)
-    except LibraryError as err:
-        st.error(md_escape(f"Not saved: {err}"))
-    else:
-        st.toast("Saved to the library.")
 
 
 def library_view() -> None:

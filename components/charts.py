@@ -318,3 +318,27 @@ def quotes_by_speaker_chart(df: pd.DataFrame) -> alt.Chart:
         .add_params(select)
         .properties(height=_height(data["speaker"].nunique()))
     )
+
+
+def article_lengths_chart(df: pd.DataFrame) -> alt.Chart:
+    """Words per article (articles_frame), longest first, coloured by language."""
+    data = df[["article", "language", "words", "chars", "entities", "quotes", "companies"]].copy()
+    return (
+        alt.Chart(data, title="Length of the articles")
+        .mark_bar()
+        .encode(
+            x=alt.X("words:Q", title="Words"),
+            y=alt.Y("article:N", title=None, sort="-x", axis=alt.Axis(labelLimit=200)),
+            color=alt.Color("language:N", title="Language"),
+            tooltip=[
+                alt.Tooltip("article:N", title="Article"),
+                alt.Tooltip("language:N", title="Language"),
+                alt.Tooltip("words:Q", title="Words", format=","),
+                alt.Tooltip("chars:Q", title="Characters", format=","),
+                alt.Tooltip("entities:Q", title="Entities"),
+                alt.Tooltip("quotes:Q", title="Quotes"),
+                alt.Tooltip("companies:Q", title="Companies"),
+            ],
+        )
+        .properties(height=_height(len(data)))
+    )

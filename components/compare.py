@@ -3,11 +3,10 @@ length across two or more loaded articles."""
 
 from __future__ import annotations
 
-import altair as alt
-import pandas as pd
 import streamlit as st
 
 from components import draw_chart
+from components.html import md_escape
 from components.sources import article_label
 from pipeline import tables
 from pipeline.model import Analysis
@@ -30,37 +29,8 @@ def selected_analyses(articles: dict[str, Analysis]) -> list[Analysis]:
     return [articles[i] for i in selected_ids(articles)]
 
 
-def shared_entities(presence: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """(entities in ≥2 articles as an entity × article table, entities in only one)."""
-    if presence.empty:
-        return presence, presence
-    spread = presence.groupby(["entity", "label"])["article"].nunique().rename("articles")
-    presence = presence.join(spread, on=["entity", "label"])
-    shared = presence[presence["articles"] >= 2].pivot_table(
-        index=["entity", "label"], columns="article", values="mentions", fill_value=0
-    )
-    shared = shared.assign(total=shared.sum(axis=1)).sort_values("total", ascending=False)
-    distinct = presence[presence["articles"] == 1].sort_values(
-        ["article", "mentions"], ascending=[True, False]
-    )[["article", "entity", "label", "mentions"]]
-    return shared.reset_index(), distinct
-
-
 def _short(label: str, limit: int = 28) -> str:
     return label if len(label) <= limit else label[: limit - 1] + "…"
-
-
-def _length_chart(overview: pd.DataFrame) -> alt.Chart:
-    return (
-        alt.Chart(overview)
-        .mark_bar()
-        .encode(
-            x=alt.X("words:Q", title="Words"),
-            y=alt.Y("article:N", title=None, sort="-x"),
-            color=alt.Color("language:N", title="Language"),
-            tooltip=["article", "language", "words", "chars", "entities", "quotes", "companies"],
-        )
-    )
 
 
 def render_compare(articles: dict[str, Analysis]) -> None:
@@ -90,21 +60,32 @@ def render_compare(articles: dict[str, Analysis]) -> None:
         column_order=["article", "language", "words", "chars", "entities", "quotes", "companies"],
         column_config={"article": st.column_config.TextColumn("Article", width="medium")},
     )
-    right.altair_chart(_length_chart(overview), width="stretch")
+    with right:
+        draw_chart("article_lengths_chart", overview)
 
     st.markdown("#### Entities")
     presence = tables.entity_presence(analyses)
-    shared, distinct = shared_entities(presence)
+    shared, distinct = tables.shared_entities(presence)
     left, right = st.columns(2)
     left.caption(f"Shared by two or more articles: {len(shared)} (mentions per article)")
+    # Article columns are named after article titles (untrusted): the header is plain
+    # text, but ``help`` is rendered as Markdown, so it is escaped.
+    article_columns = list(shared.columns[len(tables.SHARED_COLUMNS) :])
     left.dataframe(
         shared,
         hide_index=True,
         width="stretch",
         column_config={
-            column: st.column_config.NumberColumn(_short(column), help=column, width="small")
-            for column in shared.columns
-            if column not in ("entity", "label", "total")
+            "entity": st.column_config.TextColumn("Entity"),
+            "label": st.column_config.TextColumn("Type", width="small"),
+            "articles": st.column_config.NumberColumn("Articles", width="small"),
+            "mentions": st.column_config.NumberColumn("Mentions", width="small"),
+            **{
+                column: st.column_config.NumberColumn(
+                    _short(column), help=md_escape(column), width="small"
+                )
+                for column in article_columns
+            },
         },
     )
     right.caption(f"Only in one article: {distinct['entity'].nunique() if len(distinct) else 0}")

@@ -17,21 +17,7 @@ from components import (
 from components.html import md_escape
 from pipeline import tables
 from pipeline.model import Analysis
-
-
-def company_spans(analysis: Analysis, name: str) -> list[tuple[int, int]]:
-    """Character spans of a company's mentions: its canonical entity's mentions, else its
-    recorded positions with the name's length."""
-    company = next((c for c in analysis.companies if c.name == name), None)
-    spans = [
-        span
-        for c in analysis.canonical_entities
-        if c.name == name or (company and company.kb_id and c.kb_id == company.kb_id)
-        for span in c.mentions
-    ]
-    if not spans and company:
-        spans = [(p, p + len(name)) for p in company.positions]
-    return sorted(set(spans))
+from pipeline.views import company_spans
 
 
 def _pick(analysis: Analysis, name: str | None) -> None:

@@ -15,6 +15,8 @@ import pandas as pd
 import streamlit as st
 
 from components.charts import LABEL_COLORS, ROLE_COLORS
+from components.html import md_escape
+from pipeline.export import frame_csv
 from pipeline.library import Library, LibraryError, default_library_path, open_library
 from pipeline.model import COMPANY_ROLES, ENTITY_LABELS, Analysis
 
@@ -148,15 +150,25 @@ def mentions_over_time_chart(df: pd.DataFrame) -> alt.Chart:
 # --- the tab -----------------------------------------------------------------------------
 
 
-def render_save_button(library: Library, analysis: Analysis, *, key: str = "library_save") -> None:
-    """A "Save to library" button for the workspace (updates the entry if already stored)."""
+def _help(text: str | None) -> str | None:
+    """Widget ``help`` is rendered as Markdown: escape messages that carry paths or data."""
+    return md_escape(text) if text else None
+
+
+def render_save_button(
+    library: Library, analysis: Analysis, *, key: str = "library_save", width: str = "content"
+) -> None:
+    """A "Save to library" button for the workspace ("Update in library" when the article is
+    already stored); disabled, with the reason as help, when the library is read-only."""
     stored = analysis.doc_id in library
     label = "Update in library" if stored else "Save to library"
-    if st.button(label, key=key, disabled=library.read_only, help=library.warning):
+    if st.button(
+        label, key=key, disabled=library.read_only, help=_help(library.warning), width=width
+    ):
         try:
             library.save(analysis)
         except LibraryError as error:
-            st.error(str(error))
+            st.error(md_escape(f"Not saved: {error}"))
         else:
             st.toast("Updated in the library." if stored else "Saved to the library.")
 
@@ -169,7 +181,7 @@ def render_library(
 ) -> None:
     """The library tab: search, table with row selection, open/delete, corpus views."""
     if library.warning:
-        st.warning(library.warning)
+        st.warning(md_escape(library.warning))
         if st.button("Try opening the library again", key=f"{key}_reopen"):
             cached_library.clear()  # the page's next cached_library() call reopens the file
             st.rerun()
@@ -246,7 +258,7 @@ def _article_actions(
         try:
             analysis = library.load(selected["id"].iloc[0])
         except LibraryError as error:
-            st.error(str(error))
+            st.error(md_escape(str(error)))
         else:
             on_open(analysis)
     if delete:
@@ -267,7 +279,7 @@ def _confirm_delete(library: Library, ids: list[str], pending_key: str, key: str
         try:
             removed = library.delete(ids)
         except LibraryError as error:
-            st.error(str(error))
+            st.error(md_escape(str(error)))
         else:
             st.session_state.pop(f"{key}_table", None)  # the selection pointed at old rows
             st.toast(f"Deleted {removed} article(s).")
@@ -337,7 +349,7 @@ def _view(
     st.altair_chart(build(frame), width=width)
     st.download_button(
         "Download CSV",
-        frame.to_csv(index=False).encode("utf-8"),
+        frame_csv(frame).encode("utf-8"),
         file_name=f"newslens-library-{name}.csv",
         mime="text/csv",
         key=f"{key}_csv_{name}",

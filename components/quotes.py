@@ -2,38 +2,14 @@
 
 from __future__ import annotations
 
-from bisect import bisect_left, bisect_right
-
 import streamlit as st
 
 from components import get_company, set_company, set_focus
-from components.competitors import company_spans
 from components.html import esc, md_escape, quote_html
 from pipeline.model import Analysis, Quote
+from pipeline.views import quote_translation, quotes_about
 
 UNKNOWN_SPEAKER = "— unknown —"
-
-
-def quote_translation(analysis: Analysis, quote: Quote) -> str | None:
-    """The quote's own translation, else the translated sentences it lies in."""
-    if quote.translation:
-        return quote.translation
-    translation = analysis.translation
-    if not translation or translation.error:
-        return None
-    pairs = [p for p in translation.sentences if p.start < quote.end and quote.start < p.end]
-    targets = [p.target for p in pairs if p.target]
-    return " ".join(targets) or None
-
-
-def quotes_about(analysis: Analysis, company: str) -> list[Quote]:
-    """Quotes spoken by, or naming, the company."""
-    starts = sorted(s for s, _ in company_spans(analysis, company))
-    return [
-        q
-        for q in analysis.quotes
-        if q.speaker == company or bisect_right(starts, q.end - 1) > bisect_left(starts, q.start)
-    ]
 
 
 def render_quotes(analysis: Analysis) -> None:

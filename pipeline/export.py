@@ -220,20 +220,15 @@ def comparison_markdown(analyses: Iterable[Analysis]) -> str:
 
     presence = tables.entity_presence(analyses)
     if len(presence):
-        spread = presence.groupby(["entity", "label"], as_index=False).agg(
-            articles=("article", "nunique"), mentions=("mentions", "sum")
-        )
-        shared = spread[spread["articles"] >= 2].sort_values(
-            ["articles", "mentions"], ascending=False
-        )
-        lines += ["## Shared entities (in two or more articles)", "", md_table(shared, limit=60)]
-        distinct = presence[presence["entity"].isin(spread.loc[spread["articles"] == 1, "entity"])]
+        shared, distinct = tables.shared_entities(presence)
+        lines += [
+            "## Shared entities (in two or more articles)",
+            "",
+            md_table(shared[tables.SHARED_COLUMNS], limit=60),
+        ]
         lines += ["## Entities only in one article", ""]
         for article, group in distinct.groupby("article", sort=False):
-            names = ", ".join(
-                md_inline(n)
-                for n in group.sort_values("mentions", ascending=False)["entity"].head(25)
-            )
+            names = ", ".join(md_inline(n) for n in group["entity"].head(25))
             lines.append(f"- **{md_inline(article)}**: {names}")
         lines.append("")
     lines += [

@@ -10,6 +10,8 @@ One analysis:
 Several analyses (article label = Document.title or Document.source; repeated labels get
 " (2)", " (3)" so every article stays its own column):
     articles_frame, company_mentions_by_article, entity_presence, quotes_by_speaker
+From an entity_presence frame (the compare view and the comparison export):
+    shared_entities -> (shared, distinct)
 """
 
 from __future__ import annotations
@@ -31,6 +33,8 @@ ARTICLE_COLUMNS = ["article", "id", "language", "chars", "words", "entities", "q
 COMPANY_MENTION_COLUMNS = ["article", "company", "role", "mentions"]
 PRESENCE_COLUMNS = ["entity", "label", "article", "mentions"]
 SPEAKER_COLUMNS = ["article", "speaker", "quotes"]
+SHARED_COLUMNS = ["entity", "label", "articles", "mentions"]  # + one column per article
+DISTINCT_COLUMNS = ["article", "entity", "label", "mentions"]
 
 UNKNOWN_SPEAKER = "(unknown)"
 
@@ -45,6 +49,7 @@ _INT_COLUMNS = {
     "entities",
     "quotes",
     "companies",
+    "articles",
 }
 
 
@@ -252,3 +257,66 @@ def quotes_by_speaker(analyses: Iterable[Analysis]) -> pd.DataFrame:
             for s, n in sorted(counts.items(), key=lambda item: (-item[1], item[0]))
         ]
     return _frame(rows, SPEAKER_COLUMNS)
+
+
+def _article_columns(articles: list[str], reserved: Iterable[str]) -> dict[str, str]:
+    """Column name per article label; a label equal to a fixed column ("entity", "total",
+    ...) or to an earlier column name gets " (article)", " (article 2)", ... appended."""
+    taken = set(reserved)
+    names: dict[str, str] = {}
+    for article in articles:
+        name, n = article, 1
+        while name in taken:
+            name = f"{article} (article{'' if n == 1 else f' {n}'})"
+            n += 1
+        taken.add(name)
+        names[article] = name
+    return names
+
+
+def shared_entities(presence: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Split an ``entity_presence`` frame into (shared, distinct).
+
+    ``shared``: one row per (entity, label) found in two or more articles, most widespread
+    then most mentioned first, with ``SHARED_COLUMNS`` (``articles`` = in how many,
+    ``mentions`` = total) followed by one column per article (mentions there, 0 when
+    absent) in the articles' order. An article labelled like a fixed column keeps its own
+    column under a suffixed name (see ``_article_columns``).
+
+    ``distinct``: the presence rows (``DISTINCT_COLUMNS``) of entities found in only one
+    article, grouped by article in their order, most mentioned first.
+    """
+    articles = list(dict.fromkeys(presence["article"]))
+    columns = _article_columns(articles, SHARED_COLUMNS)
+    keys = ["entity", "label"]
+    spread = presence.groupby(keys, as_index=False, sort=False).agg(
+        articles=("article", "nunique"), mentions=("mentions", "sum")
+    )
+    in_several = spread[spread["articles"] >= 2]
+    wide = (
+        presence.pivot_table(
+            index=keys, columns="article", values="mentions", aggfunc="sum", fill_value=0
+        )
+        .reindex(columns=articles, fill_value=0)
+        .rename(columns=columns)
+        .reset_index()
+    )
+    wide.columns.name = None
+    shared = in_several.merge(wide, on=keys, how="left") if len(in_several) else in_several
+    shared = shared.reindex(columns=SHARED_COLUMNS + [columns[a] for a in articles])
+    shared = shared.sort_values(
+        ["articles", "mentions", "entity"], ascending=[False, False, True], kind="stable"
+    ).reset_index(drop=True)
+    for column in shared.columns[2:]:
+        shared[column] = shared[column].fillna(0).astype("int64")
+
+    alone = spread.loc[spread["articles"] == 1, keys]
+    distinct = presence.merge(alone, on=keys, how="inner")[DISTINCT_COLUMNS]
+    order = {article: i for i, article in enumerate(articles)}
+    distinct = (
+        distinct.assign(_order=distinct["article"].map(order))
+        .sort_values(["_order", "mentions", "entity"], ascending=[True, False, True], kind="stable")
+        .drop(columns="_order")
+        .reset_index(drop=True)
+    )
+    return shared, _frame(distinct.to_dict("records"), DISTINCT_COLUMNS)

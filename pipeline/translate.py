@@ -165,12 +165,17 @@ def _canonical_provider(name: str) -> str | None:
 def translate_analysis(
     analysis: Analysis, settings_or_provider: TranslationSettings | str
 ) -> Translation:
-    """Translate the analysed article sentence by sentence and fill ``Quote.translation``.
+    """Translate the analysed article sentence by sentence and fill ``Quote.translation``
+    (every quote's translation is reset first, so a failure leaves none behind).
 
     Service problems never raise. When no sentence could be translated, ``error`` says why
     ("translation service unreachable: …"); when only some failed, ``partial`` is True, their
     ``SentencePair.target`` is None and ``text`` keeps them in the original language.
     """
+    # A failed or different translation must never leave an earlier provider's quote
+    # translations behind (the page and the exports would show them as current).
+    for quote in analysis.quotes:
+        quote.translation = None
     settings = TranslationSettings.coerce(settings_or_provider)
     provider = _canonical_provider(settings.provider)
     source_language = (settings.source_language or analysis.document.language or "").lower()

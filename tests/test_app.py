@@ -541,3 +541,66 @@ def test_document_notices_are_shown():
     shown = " ".join(w.value for w in at.warning).replace("\\", "")
     for notice in notices:
         assert notice in shown
+
+
+# --------------------------------------------------------------------------- review fixes
+
+
+ROGUE_TITLE = "![x](https://evil.example/p.png) [klick](https://evil.example) :red[rot]"
+
+
+def test_compare_survives_titles_like_its_columns_and_escapes_them_in_help():
+    """Article titles become column names of the shared-entities table: "entity" and
+    "label" used to crash the tab, "total" overwrote the sums, and the column help (rendered
+    as Markdown) showed remote images and links."""
+    import json
+    from dataclasses import replace
+
+    from components.html import md_escape
+
+    at, gold = app_with_gold()
+    titles = ["entity", "label", "total", ROGUE_TITLE]
+    for i, title in enumerate(titles):
+        copy = Analysis.from_dict(gold.to_dict())
+        copy.document = replace(gold.document, text=gold.document.text + " " * (i + 1), title=title)
+        articles(at)[copy.doc_id] = copy
+    switch_view(at, "Compare")
+
+    shared = next(d for d in at.dataframe if "articles" in d.value.columns)
+    frame = shared.value
+    assert frame.columns.is_unique
+    article_columns = list(frame.columns[4:])
+    assert len(article_columns) == len(titles) + 1  # and the gold article itself
+    luma = frame.set_index("entity").loc["Luma"]
+    count = next(c.count for c in gold.canonical_entities if c.name == "Luma")
+    assert [luma[c] for c in article_columns] == [count] * len(article_columns)
+    assert luma["mentions"] == count * len(article_columns)
+
+    config = json.loads(shared.proto.columns)
+    helps = [config[c]["help"] for c in article_columns]
+    assert md_escape(ROGUE_TITLE) in helps
+    assert all("](" not in h and ":red[" not in h for h in helps)
+
+
+def test_save_button_offers_an_update_once_the_article_is_stored():
+    at = new_app()
+    button(at, "Save to library").click().run()
+    assert not at.exception and not at.error
+    at.run()
+    assert button(at, "Update in library", "nl_save")
+    assert not [b for b in at.button if b.label == "Save to library"]
+
+
+def test_save_button_is_off_for_a_read_only_library(tmp_path, monkeypatch):
+    import components.library as library_view
+    from pipeline.library import open_library
+
+    path = tmp_path / "library.duckdb"
+    open_library(path).close()
+    read_only = open_library(path, read_only=True)
+    monkeypatch.setattr(library_view, "cached_library", lambda path=None: read_only)
+    try:
+        at = new_app()
+        assert button(at, "Save to library", "nl_save").disabled
+    finally:
+        read_only.close()

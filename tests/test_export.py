@@ -129,3 +129,30 @@ def test_comparison_exports(sample, hostile):
     assert report.startswith("# Comparison of 2 articles")
     assert "<script" not in out and 'href="javascript' not in out
     assert out.count("<table>") >= 2
+
+
+def test_comparison_markdown_shares_the_compare_views_split():
+    """The report's shared / only-in-one lists come from tables.shared_entities, the same
+    split the Compare tab shows: an entity is keyed by name and type."""
+
+    def article(title: str, entities: list[tuple[str, str, int]]) -> Analysis:
+        text = f"{title}: " + " ".join(name for name, _, _ in entities) + "."
+        canonical = []
+        for name, label, count in entities:
+            start = text.index(name)
+            canonical.append(CanonicalEntity(name, label, [(start, start + len(name))] * count))
+        return Analysis(
+            document=document_from_text(text, title=title), canonical_entities=canonical
+        )
+
+    analyses = [
+        article("Erster", [("Paris", "LOC", 2), ("Luma", "ORG", 1)]),
+        article("Zweiter", [("Paris", "LOC", 1), ("Paris", "PER", 4)]),
+    ]
+    report = export.comparison_markdown(analyses)
+    shared_part, distinct_part = report.split("## Entities only in one article")
+    shared, _ = tables.shared_entities(tables.entity_presence(analyses))
+    assert export.md_table(shared[tables.SHARED_COLUMNS], limit=60) in shared_part
+    lines = [line for line in distinct_part.splitlines() if line.startswith("- ")]
+    # "Paris" (LOC) is shared; only "Paris" the person is unique to the second article.
+    assert lines == ["- **Erster**: Luma", "- **Zweiter**: Paris"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
 import pytest
@@ -165,3 +166,45 @@ def test_save_button_stores_the_workspace_article(library_path, monkeypatch, sam
     assert at.dataframe[0].value["id"].tolist() == [document_from_text(sample_text).doc_id]
     assert button(at, "Update in library")  # now stored: the button offers an update
     assert any("1 of 1 stored articles" in c.value for c in at.caption)
+
+
+def test_corpus_view_csv_download_defuses_formulas(monkeypatch):
+    """Entity names come from articles: the library's CSV downloads go through
+    pipeline.export.frame_csv like every other export (no spreadsheet formulas)."""
+    import pandas as pd
+
+    from components import library as view
+
+    downloads = []
+    monkeypatch.setattr(view.st, "altair_chart", lambda *args, **kwargs: None)
+    monkeypatch.setattr(
+        view.st, "download_button", lambda label, data, **kwargs: downloads.append(data)
+    )
+    frame = pd.DataFrame(
+        {
+            "name": ['=HYPERLINK("http://evil.example","klick")', "@SUM(1)", "Luma"],
+            "label": ["ORG", "PER", "ORG"],
+            "mentions": [3, 2, 1],
+            "articles": [1, 1, 1],
+        }
+    )
+    view._view(frame, view.top_entities_chart, None, "top_entities", "library")
+
+    rows = pd.read_csv(io.StringIO(downloads[0].decode("utf-8")))
+    assert list(rows["name"]) == ['\'=HYPERLINK("http://evil.example","klick")', "'@SUM(1)", "Luma"]
+
+
+def test_library_messages_are_not_markdown(library_path, monkeypatch):
+    """A library warning (it names the file path) is shown as plain text, not Markdown."""
+    from components import library as view
+    from pipeline.library import open_library as real_open
+
+    def odd_library(path):
+        library = real_open(path)
+        library.warning = "Library at /tmp/**data**/[x](https://evil.example) is odd."
+        return library
+
+    monkeypatch.setattr(view, "open_library", odd_library)
+    at = run(AppTest.from_file(str(APP)))
+    shown = [w.value for w in at.warning]
+    assert shown and all("](" not in w and "**data**" not in w for w in shown)

@@ -10,10 +10,18 @@ import pandas as pd
 import pytest
 from test_companies import GOLD_DIR, article_text, gold_entities, load_gold
 
-from pipeline import tables
+from pipeline import tables, views
 from pipeline.companies import extract_companies
 from pipeline.ingest import document_from_text
-from pipeline.model import Analysis, Quote, SentencePair, Translation
+from pipeline.model import (
+    Analysis,
+    CanonicalEntity,
+    Company,
+    Entity,
+    Quote,
+    SentencePair,
+    Translation,
+)
 from pipeline.nlp import load_nlp
 
 QUOTE = re.compile(r"„([^“]+)“")
@@ -192,3 +200,147 @@ def test_quotes_by_speaker(several):
     counts = dict(zip(sample_rows["speaker"], sample_rows["quotes"], strict=True))
     assert counts[tables.UNKNOWN_SPEAKER] == 1
     assert counts["Amit Jain"] == len(several[0].quotes) - 1
+
+
+# --------------------------------------------------------------------------- shared entities
+
+
+def test_shared_entities_splits_presence_into_shared_and_distinct(several):
+    presence = tables.entity_presence(several)
+    shared, distinct = tables.shared_entities(presence)
+    labels = tables.article_labels(several)
+    assert list(shared.columns) == tables.SHARED_COLUMNS + labels
+    spread = presence.groupby(["entity", "label"])["article"].nunique()
+    assert {(r.entity, r.label) for r in shared.itertuples()} == set(spread[spread >= 2].index)
+    assert {(r.entity, r.label) for r in distinct.itertuples()} == set(spread[spread == 1].index)
+    microsoft = shared.set_index("entity").loc["Microsoft"]
+    counts = presence[presence["entity"] == "Microsoft"].set_index("article")["mentions"]
+    assert microsoft["articles"] == 2 and microsoft["mentions"] == counts.sum()
+    assert all(microsoft[label] == counts.get(label, 0) for label in labels)
+    assert list(shared["articles"]) == sorted(shared["articles"], reverse=True)
+    assert list(distinct.columns) == tables.DISTINCT_COLUMNS
+    assert list(dict.fromkeys(distinct["article"])) == [
+        label for label in labels if label in set(distinct["article"])
+    ]
+
+
+def test_shared_entities_of_nothing_keeps_the_columns():
+    shared, distinct = tables.shared_entities(tables.entity_presence([]))
+    assert shared.empty and list(shared.columns) == tables.SHARED_COLUMNS
+    assert distinct.empty and list(distinct.columns) == tables.DISTINCT_COLUMNS
+
+
+@pytest.mark.parametrize("titles", [["entity", "label"], ["total", "mentions", "articles"]])
+def test_articles_titled_like_a_column_keep_their_own_column(sample, titles):
+    """An article called "entity" used to crash the pivot; "total" overwrote the sums."""
+    analyses = []
+    for i, title in enumerate(titles):
+        copy = Analysis.from_dict(sample.to_dict())
+        copy.document.title = title
+        copy.document.text += " " * (i + 1)  # another article (id) with the same entities
+        analyses.append(copy)
+    analyses.append(sample)
+    shared, _ = tables.shared_entities(tables.entity_presence(analyses))
+
+    assert shared.columns.is_unique
+    article_columns = list(shared.columns[len(tables.SHARED_COLUMNS) :])
+    assert len(article_columns) == len(analyses)
+    assert set(shared["entity"]) == {c.name for c in sample.canonical_entities if c.count}
+    assert (shared["articles"] == len(analyses)).all()
+    by_name = {c.name: c.count for c in sample.canonical_entities}
+    for row in shared.itertuples(index=False):
+        counts = row[len(tables.SHARED_COLUMNS) :]
+        assert list(counts) == [by_name[row.entity]] * len(analyses)
+        assert row.mentions == by_name[row.entity] * len(analyses)
+
+
+def test_shared_entities_keep_same_name_different_type_apart():
+    presence = pd.DataFrame(
+        [
+            {"entity": "Paris", "label": "LOC", "article": "A", "mentions": 2},
+            {"entity": "Paris", "label": "LOC", "article": "B", "mentions": 1},
+            {"entity": "Paris", "label": "PER", "article": "B", "mentions": 4},
+        ]
+    )
+    shared, distinct = tables.shared_entities(presence)
+    assert shared[["entity", "label", "articles", "mentions", "A", "B"]].values.tolist() == [
+        ["Paris", "LOC", 2, 3, 2, 1]
+    ]
+    assert distinct.values.tolist() == [["B", "Paris", "PER", 4]]
+
+
+# --------------------------------------------------------------------------- panel views
+
+
+def inflected() -> Analysis:
+    """Google named as "Googles" and "Google"; its canonical entity is under another name,
+    so the company's spans come from its recorded positions."""
+    text = "Googles Modell Veo ist stark. „Wir schlagen Google“, sagt Luma. Sonst nichts."
+    first, second = 0, text.index("Google“")
+    luma = text.index("Luma.")
+    entities = [
+        Entity("Googles", "ORG", first, first + 7, "Google LLC"),
+        Entity("Google", "ORG", second, second + 6, "Google LLC"),
+        Entity("Luma", "ORG", luma, luma + 4, "Luma"),
+    ]
+    quote_start = text.index("„")
+    quote_end = text.index("“") + 1
+    return Analysis(
+        document=document_from_text(text),
+        entities=entities,
+        canonical_entities=[
+            CanonicalEntity("Google LLC", "ORG", [(first, first + 7), (second, second + 6)]),
+            CanonicalEntity("Luma", "ORG", [(luma, luma + 4)]),
+        ],
+        quotes=[
+            Quote(text[quote_start:quote_end], quote_start, quote_end, speaker="Luma"),
+            Quote("Sonst nichts.", text.index("Sonst"), len(text)),
+        ],
+        companies=[Company("Google", positions=[first, second], mentions=2), Company("Luma")],
+    )
+
+
+def test_company_spans_cover_inflected_mentions():
+    analysis = inflected()
+    text = analysis.document.text
+    spans = views.company_spans(analysis, "Google")
+    assert [text[s:e] for s, e in spans] == ["Googles", "Google"]
+    # Without an entity at a position, the name is extended to the end of its word.
+    analysis.entities = []
+    assert [text[s:e] for s, e in views.company_spans(analysis, "Google")] == ["Googles", "Google"]
+    # A canonical entity of the same name (or KB id) gives its own mentions.
+    assert views.company_spans(analysis, "Luma") == [(text.index("Luma."), text.index("Luma.") + 4)]
+    assert views.company_spans(analysis, "Nobody") == []
+
+
+def test_quotes_about_a_company_by_speaker_or_mention():
+    analysis = inflected()
+    about_google = views.quotes_about(analysis, "Google")
+    assert [q.text for q in about_google] == ["„Wir schlagen Google“"]
+    assert views.quotes_about(analysis, "Luma") == [analysis.quotes[0]]  # the speaker
+    # A mention that straddles the quote's start still names the company.
+    quote = analysis.quotes[1]
+    analysis.companies[0].positions = [quote.start - 2]
+    analysis.entities = [Entity("xxSonst", "ORG", quote.start - 2, quote.start + 5, "x")]
+    assert quote in views.quotes_about(analysis, "Google")
+
+
+def test_quote_translation_prefers_its_own_then_the_overlapping_sentences(sample):
+    analysis = Analysis.from_dict(sample.to_dict())
+    quote = analysis.quotes[1]
+    assert views.quote_translation(analysis, quote) is None  # no translation at all
+    pairs = [
+        SentencePair(analysis.document.text[s:e], f"EN {i}", s, e)
+        for i, (s, e) in enumerate(analysis.sentences)
+    ]
+    analysis.translation = Translation(provider="test", sentences=pairs)
+    inside = [p.target for p in pairs if p.start < quote.end and quote.start < p.end]
+    assert inside and views.quote_translation(analysis, quote) == " ".join(inside)
+    for pair in pairs:  # untranslated sentences are left out
+        pair.target = None
+    assert views.quote_translation(analysis, quote) is None
+    quote.translation = "Own translation."
+    assert views.quote_translation(analysis, quote) == "Own translation."
+    quote.translation = None
+    analysis.translation = Translation(provider="test", sentences=pairs, error="unreachable")
+    assert views.quote_translation(analysis, quote) is None

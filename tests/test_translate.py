@@ -563,3 +563,37 @@ def test_no_reference_for_another_article():
 def test_reference_is_chosen_from_the_cli_and_app_by_name(sample_text):
     analysis = pipeline.analyze(sample_text, translate="reference")
     assert analysis.translation.label == REFERENCE_LABEL
+
+
+# --------------------------------------------------------------------------- stale quotes
+
+
+@pytest.mark.parametrize(
+    "settings",
+    [
+        TranslationSettings("deepl"),  # no key (DEEPL_API_KEY removed below)
+        TranslationSettings("google"),  # offline tests: public services never called
+        TranslationSettings("babelfish"),  # unknown provider
+        TranslationSettings("reference", target_language="fr"),  # no such reference
+        TranslationSettings("libre"),  # no server URL
+    ],
+    ids=["deepl-no-key", "offline", "unknown", "no-reference", "libre-no-url"],
+)
+def test_a_failed_translation_clears_the_previous_quote_translations(
+    analysis, settings, monkeypatch
+):
+    """The sample opens with the reference translation; a provider that then fails must not
+    leave the reference English on the quotes (the page and the exports would show it)."""
+    from pipeline.export import markdown_report, quotes_csv
+
+    monkeypatch.delenv("DEEPL_API_KEY", raising=False)
+    analysis.translation = translate_analysis(analysis, "reference")
+    stale = [q.translation for q in analysis.quotes if q.translation]
+    assert stale, "the reference translates the sample's quotes"
+
+    analysis.translation = translate_analysis(analysis, settings)
+
+    assert analysis.translation.error
+    assert all(q.translation is None for q in analysis.quotes)
+    exported = quotes_csv(analysis) + markdown_report(analysis)
+    assert not any(text in exported for text in stale)
