@@ -23,7 +23,7 @@ from pathlib import Path
 
 from spacy.tokens import Doc, Span, Token
 
-from pipeline.kb import KBEntry, KnowledgeBase, genitive, load_kb, normalise
+from pipeline.kb import KBEntry, KnowledgeBase, declined, genitive, load_kb, normalise
 from pipeline.model import CanonicalEntity, Entity
 from pipeline.nlp import CONFIRMING_LABELS, DATE_ID, MONEY_ID
 
@@ -69,7 +69,7 @@ def _is_junk(text: str, entry: KBEntry | None) -> bool:
 
 def _names_exactly(entry: KBEntry, text: str) -> bool:
     """``text`` is one of the entry's names (or its genitive) as written, case included."""
-    return any(text == name or text == genitive(name) for name in entry.names)
+    return any(text in (name, genitive(name), declined(name)) for name in entry.names)
 
 
 def _compound_names(

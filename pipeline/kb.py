@@ -75,6 +75,15 @@ def normalise(name: str) -> str:
     return _SPACES.sub(" ", name.translate(_QUOTES)).strip(" \"'„“”«»‚").casefold()
 
 
+def declined(name: str) -> str | None:
+    """The weak declension of a name led by an adjective: "Deutsche Post" -> "Deutschen Post"
+    (der Deutschen Post, bei der Deutschen Bank); None for other names."""
+    first, _, rest = name.partition(" ")
+    if rest and len(first) > 3 and first[0].isupper() and first.endswith("e"):
+        return f"{first}n {rest}"
+    return None
+
+
 def genitive(name: str) -> str | None:
     """The German genitive of a name ("Google" -> "Googles"); None when it takes none
     (ends in s/ß/x/z, or is an abbreviation like "BMW", whose genitive has no "s")."""
@@ -133,6 +142,10 @@ class KnowledgeBase:
         if without_form and without_form != key:
             candidates.append(without_form)
         for candidate in list(candidates):
+            # weak declension: "Deutschen Post" -> "Deutsche Post"
+            first, _, rest = candidate.partition(" ")
+            if rest and first.endswith("en") and len(first) > 4:
+                candidates.append(f"{first[:-1]} {rest}")
             # genitives: "Apple's", "Mercedes'", "Googles"
             if candidate.endswith("'s"):
                 candidates.append(candidate[:-2])
@@ -155,7 +168,7 @@ class KnowledgeBase:
             seen: set[str] = set()
             for name in entry.names:
                 sure = entry.is_sure(name)
-                for form in (name, genitive(name)):
+                for form in (name, genitive(name), declined(name)):
                     if form and form not in seen:
                         seen.add(form)
                         yield entry, form, sure

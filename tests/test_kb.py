@@ -183,3 +183,12 @@ def test_adjectives_name_places():
 
 def test_load_kb_is_cached():
     assert load_kb() is load_kb()
+
+
+def test_weak_declension_of_adjective_led_names():
+    from pipeline.kb import declined
+
+    assert declined("Deutsche Post") == "Deutschen Post"
+    assert declined("Die Zeit") is None and declined("Google") is None
+    kb = load_kb()
+    assert kb.lookup("Deutschen Bank").name == kb.lookup("Deutsche Bank").name
