@@ -26,7 +26,11 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
-CORPORA_DIR = Path(os.environ.get("NEWSLENS_CORPORA", Path(__file__).resolve().parents[2].parent / "shared" / "corpora"))
+CORPORA_DIR = Path(
+    os.environ.get(
+        "NEWSLENS_CORPORA", Path(__file__).resolve().parents[2].parent / "shared" / "corpora"
+    )
+)
 
 Sentence = tuple[list[str], list[str]]
 
@@ -39,6 +43,7 @@ class Sent:
 
 
 # --------------------------------------------------------------------------- tags
+
 
 def normalize_tags(tags: list[str]) -> list[str]:
     """Turn IOB1, IOB2 or IO tags into IOB2 (``B-`` starts every entity).
@@ -80,8 +85,10 @@ def has_entity(sent: Sent, labels=("PER", "ORG", "LOC")) -> bool:
 
 # --------------------------------------------------------------------------- generic column reader
 
-def read_columns(lines, token_col: int, tag_col: int, sep: str | None = None,
-                 doc_prefix: str = "") -> list[Sent]:
+
+def read_columns(
+    lines, token_col: int, tag_col: int, sep: str | None = None, doc_prefix: str = ""
+) -> list[Sent]:
     """Read a CoNLL-like column file. Blank lines end sentences, ``-DOCSTART-``
     lines start documents, ``#`` lines (GermEval comments) start documents too."""
     sents: list[Sent] = []
@@ -125,14 +132,27 @@ def _open_lines(path: Path):
 STD = {"PER": "PER", "ORG": "ORG", "LOC": "LOC", "MISC": "MISC"}
 GERMEVAL = {"PER": "PER", "ORG": "ORG", "LOC": "LOC", "OTH": "MISC"}  # deriv/part -> O
 LEGAL = {
-    "PER": "PER", "RR": "PER", "AN": "PER",
-    "LD": "LOC", "ST": "LOC", "STR": "LOC", "LDS": "LOC",
-    "ORG": "ORG", "UN": "ORG", "INN": "ORG", "GRT": "ORG", "MRK": "ORG",
+    "PER": "PER",
+    "RR": "PER",
+    "AN": "PER",
+    "LD": "LOC",
+    "ST": "LOC",
+    "STR": "LOC",
+    "LDS": "LOC",
+    "ORG": "ORG",
+    "UN": "ORG",
+    "INN": "ORG",
+    "GRT": "ORG",
+    "MRK": "ORG",
 }
 FINE_GEO = {
     "person": "PER",
-    "organization": "ORG", "organization-company": "ORG",
-    "location": "LOC", "location-city": "LOC", "location-street": "LOC", "location-stop": "LOC",
+    "organization": "ORG",
+    "organization-company": "ORG",
+    "location": "LOC",
+    "location-city": "LOC",
+    "location-street": "LOC",
+    "location-stop": "LOC",
 }
 
 
@@ -217,8 +237,13 @@ def detect_format(lines) -> str:
 # --------------------------------------------------------------------------- SmartData (char offsets)
 
 SMARTDATA_MAP = {
-    "person": "PER", "organization": "ORG", "organization-company": "ORG",
-    "location": "LOC", "location-city": "LOC", "location-street": "LOC", "location-stop": "LOC",
+    "person": "PER",
+    "organization": "ORG",
+    "organization-company": "ORG",
+    "location": "LOC",
+    "location-city": "LOC",
+    "location-street": "LOC",
+    "location-stop": "LOC",
 }
 
 
@@ -261,8 +286,9 @@ def read_smartdata_v1(corpus_dir: Path, nlp=None) -> list[Sent]:
                 label = SMARTDATA_MAP.get(cm["type"])
                 if not label:
                     continue
-                sp = doc.char_span(cm["span"]["start"], cm["span"]["end"], label=label,
-                                   alignment_mode="expand")
+                sp = doc.char_span(
+                    cm["span"]["start"], cm["span"]["end"], label=label, alignment_mode="expand"
+                )
                 if sp is not None and sp.text.strip():
                     spans.append(sp)
             doc.ents = filter_spans(spans)
@@ -281,6 +307,7 @@ def read_smartdata_v1(corpus_dir: Path, nlp=None) -> list[Sent]:
 
 # --------------------------------------------------------------------------- mixes
 
+
 def load_source(name: str, root: Path = CORPORA_DIR) -> list[Sent]:
     """Training sources by name. Never includes the yardsticks (GermEval dev, CoNLL testa)."""
     if name == "conll":
@@ -288,23 +315,29 @@ def load_source(name: str, root: Path = CORPORA_DIR) -> list[Sent]:
     if name == "germeval_test":
         return read_germeval(root / "germeval2014" / "NER-de-test.tsv")
     if name == "europarl":
-        return sum((read_europarl(root / "europarl-ner" / f"{s}.tsv")
-                    for s in ("train", "dev", "test")), [])
+        return sum(
+            (read_europarl(root / "europarl-ner" / f"{s}.tsv") for s in ("train", "dev", "test")),
+            [],
+        )
     if name == "mobie":
         return read_mobie(root / "mobie" / "ner_conll03_formatted.zip")
     if name == "legal":
         # about 3/4 of LER entities are legal references (-> O): keep sentences with a
         # PER/ORG/LOC mention only, so the court domain does not swamp the mix.
-        sents = sum((read_legal(root / "legal_ler" / f) for f in ("ler_dev.conll", "ler_test.conll")), [])
+        sents = sum(
+            (read_legal(root / "legal_ler" / f) for f in ("ler_dev.conll", "ler_test.conll")), []
+        )
         return [s for s in sents if has_entity(s)]
     if name == "smartdata":
         return read_smartdata_v1(root / "smartdata")
     if name == "wikiann":
-        return sum((read_silver(root / "wikiann_de" / f"{s}.conllu")
-                    for s in ("train", "val", "test")), [])
+        return sum(
+            (read_silver(root / "wikiann_de" / f"{s}.conllu") for s in ("train", "val", "test")), []
+        )
     if name == "wikineural":
-        return sum((read_silver(root / "wikineural_de" / f"{s}.conllu")
-                    for s in ("val", "test")), [])
+        return sum(
+            (read_silver(root / "wikineural_de" / f"{s}.conllu") for s in ("val", "test")), []
+        )
     raise ValueError(f"unknown source {name!r}")
 
 
@@ -350,8 +383,9 @@ def write_docbin(sents: list[Sent], path: Path, vocab, max_sents: int = 4) -> in
     return n
 
 
-def split_holdout(sents: list[Sent], frac: float, seed: int,
-                  block: int = 25) -> tuple[list[Sent], list[Sent]]:
+def split_holdout(
+    sents: list[Sent], frac: float, seed: int, block: int = 25
+) -> tuple[list[Sent], list[Sent]]:
     """Hold out whole documents for model selection during training. Documents are cut into
     blocks of ``block`` sentences, so corpora without document markers (one "document" per
     file) are split evenly too."""

@@ -22,6 +22,7 @@ PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
 # --------------------------------------------------------------------------- pure scoring
 
+
 def spans_from_tags(tags: list[str]) -> set[tuple[int, int, str]]:
     """Entity spans ``(start, end_exclusive, label)`` from IOB1, IOB2 or IO tags."""
     spans = set()
@@ -82,12 +83,15 @@ def format_table(summary: dict[str, dict]) -> str:
     lines = [f"{'label':<10}{'P':>8}{'R':>8}{'F1':>8}{'tp':>7}{'fp':>7}{'fn':>7}"]
     for label, s in summary.items():
         name = "PER/ORG/LOC" if label == "HEADLINE" else label
-        lines.append(f"{name:<10}{s['p']:>8.3f}{s['r']:>8.3f}{s['f']:>8.3f}"
-                     f"{s['tp']:>7}{s['fp']:>7}{s['fn']:>7}")
+        lines.append(
+            f"{name:<10}{s['p']:>8.3f}{s['r']:>8.3f}{s['f']:>8.3f}"
+            f"{s['tp']:>7}{s['fp']:>7}{s['fn']:>7}"
+        )
     return "\n".join(lines)
 
 
 # --------------------------------------------------------------------------- model side
+
 
 def predict_tags(nlp, sentences: list[list[str]], batch_size: int = 256) -> list[list[str]]:
     """Run ``nlp`` on gold-tokenised sentences (one Doc each) and return IOB2 tags."""
@@ -111,11 +115,17 @@ def evaluate_file(path, model=None, fmt: str | None = None, nlp=None) -> dict[st
 
 
 def main(argv=None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     ap.add_argument("file")
     ap.add_argument("--model", default=None, help=f"model dir (default: {MODEL_DIR})")
-    ap.add_argument("--format", default=None, choices=["germeval", "conll", "conll-iob1", "tsv"],
-                    help="file format (default: auto-detect)")
+    ap.add_argument(
+        "--format",
+        default=None,
+        choices=["germeval", "conll", "conll-iob1", "tsv"],
+        help="file format (default: auto-detect)",
+    )
     args = ap.parse_args(argv)
     t0 = time.time()
     summary = evaluate_file(args.file, args.model, args.format)

@@ -46,6 +46,7 @@ def log(msg: str) -> None:
 
 # --------------------------------------------------------------------------- data
 
+
 def convert(sources, build: Path, seed: int, max_sents: int, holdout: float = 0.03) -> dict:
     import spacy
 
@@ -59,8 +60,11 @@ def convert(sources, build: Path, seed: int, max_sents: int, holdout: float = 0.
         tr, dv = C.split_holdout(sents, holdout, seed)
         train += tr * int(times or 1)
         dev += dv
-        stats[spec] = {"sentences": len(sents), "tokens": sum(len(s.tokens) for s in sents),
-                       "entities": C.count_entities(sents)}
+        stats[spec] = {
+            "sentences": len(sents),
+            "tokens": sum(len(s.tokens) for s in sents),
+            "entities": C.count_entities(sents),
+        }
         log(f"  {spec}: {stats[spec]}")
     n_train = C.write_docbin(train, build / "train.spacy", nlp.vocab, max_sents)
     n_dev = C.write_docbin(dev, build / "dev.spacy", nlp.vocab, max_sents)
@@ -69,6 +73,7 @@ def convert(sources, build: Path, seed: int, max_sents: int, holdout: float = 0.
 
 
 # --------------------------------------------------------------------------- vectors
+
 
 def vector_texts():
     """Token sequences for the vectors: training corpora + XGLUE news (spaCy tokenizer)."""
@@ -87,8 +92,14 @@ def vector_texts():
                         yield [t.text for t in nlp.make_doc(para) if not t.is_space]
 
 
-def build_vectors(out_dir: Path, dim: int = 100, n_words: int = 40000, n_ctx: int = 10000,
-                  window: int = 4, seed: int = 0) -> Path:
+def build_vectors(
+    out_dir: Path,
+    dim: int = 100,
+    n_words: int = 40000,
+    n_ctx: int = 10000,
+    window: int = 4,
+    seed: int = 0,
+) -> Path:
     """Static word vectors by PPMI + truncated SVD (Levy & Goldberg style), numpy only.
 
     Rows: the ``n_words`` most frequent (cased) tokens with count >= 2; contexts: the
@@ -144,8 +155,11 @@ def build_vectors(out_dir: Path, dim: int = 100, n_words: int = 40000, n_ctx: in
     U = (Q @ Ub)[:, :dim] * np.sqrt(S[:dim])
     U /= np.linalg.norm(U, axis=1, keepdims=True) + 1e-8
     nlp = spacy.blank("de")
-    nlp.vocab.vectors = Vectors(strings=nlp.vocab.strings, data=U.astype(np.float32), keys=[
-        nlp.vocab.strings.add(w) for w in words])
+    nlp.vocab.vectors = Vectors(
+        strings=nlp.vocab.strings,
+        data=U.astype(np.float32),
+        keys=[nlp.vocab.strings.add(w) for w in words],
+    )
     out_dir.mkdir(parents=True, exist_ok=True)
     nlp.to_disk(out_dir)
     log(f"  vectors: {U.shape} -> {out_dir}")
@@ -153,6 +167,7 @@ def build_vectors(out_dir: Path, dim: int = 100, n_words: int = 40000, n_ctx: in
 
 
 # --------------------------------------------------------------------------- packaging / eval
+
 
 def dir_size(path: Path) -> int:
     return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
@@ -165,14 +180,18 @@ def package(best: Path, out: Path, sources, vectors: bool, prune_vectors: int = 
     if prune_vectors and nlp.vocab.vectors.shape[0] > prune_vectors:
         # keep the most frequent rows; every pruned word is mapped to its nearest kept vector
         nlp.vocab.prune_vectors(prune_vectors)
-    nlp.meta.update({
-        "name": "newslens_ner",
-        "version": "0.1.0",
-        "description": "NewsLens German NER (PER, ORG, LOC, MISC): spaCy tok2vec + ner "
-                       "trained on " + ", ".join(sources) + (" with PPMI-SVD static vectors" if vectors else ""),
-        "author": "NewsLens",
-        "license": "see MODEL_CARD.md (trained on CC BY 4.0 and research-only corpora)",
-    })
+    nlp.meta.update(
+        {
+            "name": "newslens_ner",
+            "version": "0.1.0",
+            "description": "NewsLens German NER (PER, ORG, LOC, MISC): spaCy tok2vec + ner "
+            "trained on "
+            + ", ".join(sources)
+            + (" with PPMI-SVD static vectors" if vectors else ""),
+            "author": "NewsLens",
+            "license": "see MODEL_CARD.md (trained on CC BY 4.0 and research-only corpora)",
+        }
+    )
     card = out / "MODEL_CARD.md"
     card_text = card.read_text(encoding="utf-8") if card.exists() else None
     if out.exists():
@@ -211,29 +230,48 @@ def evaluate_all(model: Path) -> dict:
         print(f"\n== {name} ({rel})\n{format_table(summ)}", flush=True)
     results["words_per_second"] = measure_speed(nlp)
     results["size_bytes"] = dir_size(Path(model))
-    print(f"\nspeed: {results['words_per_second']:.0f} tokens/s (nlp.pipe, 1 process, XGLUE articles)")
+    print(
+        f"\nspeed: {results['words_per_second']:.0f} tokens/s (nlp.pipe, 1 process, XGLUE articles)"
+    )
     print(f"size: {results['size_bytes'] / 1e6:.1f} MB ({model})", flush=True)
     return results
 
 
 # --------------------------------------------------------------------------- main
 
+
 def main(argv=None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--sources", default=",".join(DEFAULT_SOURCES),
-                    help="comma-separated training sources (see corpora.load_source)")
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    ap.add_argument(
+        "--sources",
+        default=",".join(DEFAULT_SOURCES),
+        help="comma-separated training sources (see corpora.load_source)",
+    )
     ap.add_argument("--build-dir", default=str(PROJECT_ROOT / "build" / "ner"))
     ap.add_argument("--config", default=str(CONFIG))
     ap.add_argument("--output", default=str(PROJECT_ROOT / MODEL_DIR), help="packaged model dir")
-    ap.add_argument("--vectors", default="build", help="'build' (PPMI-SVD), 'none', or a spaCy model dir")
-    ap.add_argument("--prune-vectors", type=int, default=8000,
-                    help="rows of static vectors kept in the packaged model (size limit 40 MB)")
+    ap.add_argument(
+        "--vectors", default="build", help="'build' (PPMI-SVD), 'none', or a spaCy model dir"
+    )
+    ap.add_argument(
+        "--prune-vectors",
+        type=int,
+        default=8000,
+        help="rows of static vectors kept in the packaged model (size limit 40 MB)",
+    )
     ap.add_argument("--seed", type=int, default=42)
     ap.add_argument("--max-sents", type=int, default=4, help="max sentences per training Doc")
     ap.add_argument("--skip-convert", action="store_true", help="reuse DocBins in the build dir")
     ap.add_argument("--no-package", action="store_true", help="train and evaluate model-best only")
-    ap.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
-                    help="extra spaCy config override, e.g. training.max_steps=20000")
+    ap.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="extra spaCy config override, e.g. training.max_steps=20000",
+    )
     args = ap.parse_args(argv)
 
     t_start = time.time()
@@ -246,8 +284,11 @@ def main(argv=None) -> int:
         stats = convert(sources, build, args.seed, args.max_sents)
         (build / "data_stats.json").write_text(json.dumps(stats, indent=1), encoding="utf-8")
 
-    overrides = {"paths.train": str(build / "train.spacy"), "paths.dev": str(build / "dev.spacy"),
-                 "system.seed": args.seed}
+    overrides = {
+        "paths.train": str(build / "train.spacy"),
+        "paths.dev": str(build / "dev.spacy"),
+        "system.seed": args.seed,
+    }
     use_vectors = args.vectors != "none"
     if use_vectors:
         vec_dir = build / "vectors" if args.vectors == "build" else Path(args.vectors)
@@ -278,9 +319,17 @@ def main(argv=None) -> int:
         model = Path(args.output)
         log(f"packaged -> {model}")
     results = evaluate_all(model)
-    results.update({"sources": sources, "overrides": {k: str(v) for k, v in overrides.items()},
-                    "train_minutes": train_minutes, "total_minutes": (time.time() - t_start) / 60})
-    (build / "results.json").write_text(json.dumps(results, indent=1, default=str), encoding="utf-8")
+    results.update(
+        {
+            "sources": sources,
+            "overrides": {k: str(v) for k, v in overrides.items()},
+            "train_minutes": train_minutes,
+            "total_minutes": (time.time() - t_start) / 60,
+        }
+    )
+    (build / "results.json").write_text(
+        json.dumps(results, indent=1, default=str), encoding="utf-8"
+    )
     log(f"done in {results['total_minutes']:.1f} min")
     return 0
 
