@@ -27,17 +27,14 @@ PROCESS_START = time.perf_counter()  # before any heavy import: the cold clock s
 import argparse  # noqa: E402
 import json  # noqa: E402
 import os  # noqa: E402
-import socket  # noqa: E402
 import subprocess  # noqa: E402
 import sys  # noqa: E402
-import urllib.request  # noqa: E402
 from datetime import UTC, datetime  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 APP = ROOT / "app.py"
 RESULTS = Path(__file__).resolve().parent / "results"
-CHROMIUM = Path("/usr/bin/chromium")
 
 
 # --------------------------------------------------------------------------- AppTest child
@@ -134,23 +131,6 @@ def run_apptest(marker: str, runs: int, timeout: float) -> dict:
 # --------------------------------------------------------------------------- browser
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _wait_for_health(url: str, deadline: float) -> bool:
-    while time.perf_counter() < deadline:
-        try:
-            with urllib.request.urlopen(url, timeout=2) as response:
-                if response.status == 200:
-                    return True
-        except OSError:
-            time.sleep(0.1)
-    return False
-
-
 _RENDERED = """marker => {
     const failed = document.querySelector('[data-testid="stException"]');
     const shown = document.body && document.body.innerText.includes(marker);
@@ -170,40 +150,22 @@ def _wait_until_rendered(page, marker: str, timeout_ms: float) -> None:
 
 
 def run_browser(marker: str, timeout: float) -> dict:
+    import tempfile
+
+    sys.path.insert(0, str(ROOT / "tests"))
+    from app_server import CHROMIUM, LAUNCH_ARGS, running_app
     from playwright.sync_api import sync_playwright
 
-    port = _free_port()
-    url = f"http://127.0.0.1:{port}"
-    started = time.perf_counter()
-    server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "streamlit",
-            "run",
-            str(APP),
-            "--server.headless",
-            "true",
-            "--server.port",
-            str(port),
-            "--browser.gatherUsageStats",
-            "false",
-        ],
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
     result: dict = {}
+    started = time.perf_counter()
     try:
-        if not _wait_for_health(f"{url}/_stcore/health", started + timeout):
-            return {"error": "server did not become healthy"}
-        result["server_ready_seconds"] = time.perf_counter() - started
-        with sync_playwright() as p:
-            browser = p.chromium.launch(
-                executable_path=str(CHROMIUM) if CHROMIUM.exists() else None,
-                args=["--no-sandbox"],
-            )
+        with (
+            tempfile.TemporaryDirectory() as tmp,
+            running_app({}, Path(tmp) / "streamlit.log", timeout) as url,
+            sync_playwright() as p,
+        ):
+            result["server_ready_seconds"] = time.perf_counter() - started
+            browser = p.chromium.launch(executable_path=str(CHROMIUM), args=LAUNCH_ARGS)
             page = browser.new_page()
             errors: list[str] = []
             page.on("pageerror", lambda e: errors.append(str(e)[:300]))
@@ -218,17 +180,10 @@ def run_browser(marker: str, timeout: float) -> dict:
             _wait_until_rendered(page, marker, timeout * 1000)
             result["warm_reload_seconds"] = time.perf_counter() - t0
             result["page_errors"] = errors
-            exceptions = page.locator('[data-testid="stException"]').count()
-            result["exceptions_on_page"] = exceptions
+            result["exceptions_on_page"] = page.locator('[data-testid="stException"]').count()
             browser.close()
     except Exception as exc:  # noqa: BLE001 - report, don't crash the benchmark
         result["error"] = f"{type(exc).__name__}: {str(exc)[:500]}"
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            server.kill()
     return result
 
 

@@ -20,17 +20,18 @@ import argparse
 import json
 import os
 import platform
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "tests"))
+
+from app_server import CHROMIUM, IDLE, LAUNCH_ARGS, running_app  # noqa: E402
 
 from pipeline.library import open_library  # noqa: E402
 
@@ -38,17 +39,6 @@ CORPUS = ROOT.parent / "shared" / "corpora" / "xglue-news-de" / "articles.jsonl"
 DEFAULT_CACHE = Path(tempfile.gettempdir()) / "newslens-bench" / "xglue-500.analyses.jsonl"
 BATCH_OUT = Path(tempfile.gettempdir()) / "newslens-bench" / "xglue-500.jsonl"
 RESULTS = ROOT / "benchmarks" / "results"
-CHROMIUM = "/usr/bin/chromium"
-LAUNCH_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-dev-shm-usage",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"]'
 SEARCH = 'input[aria-label="Search the library"]'
 QUIET_MS = 750
 TARGET_SECONDS = 2.0
@@ -124,26 +114,6 @@ DIAGNOSE = """
 """.replace("__SEARCH__", SEARCH)
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def wait_healthy(url: str, process: subprocess.Popen, timeout: float = 120) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"streamlit exited with {process.returncode}")
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as answer:
-                if answer.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.2)
-    raise TimeoutError("streamlit did not start")
-
-
 def analyses_file(path: Path) -> Path:
     if path.exists():
         return path
@@ -200,108 +170,76 @@ def main() -> None:
             f"({imported.skipped} skipped)"
         )
 
-        port = free_port()
         env = {
-            **os.environ,
             "NEWSLENS_DATA_DIR": str(data_dir),
             "NEWSLENS_CACHE_DIR": str(Path(tmp) / "cache"),
             "NEWSLENS_OFFLINE_TESTS": "1",
         }
-        log_path = Path(tmp) / "streamlit.log"
-        log = log_path.open("w")
-        process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "streamlit",
-                "run",
-                "app.py",
-                "--server.headless",
-                "true",
-                "--server.port",
-                str(port),
-                "--server.address",
-                "127.0.0.1",
-            ],
-            cwd=ROOT,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-        url = f"http://127.0.0.1:{port}"
         rows = []
-        try:
-            wait_healthy(url, process)
-            with sync_playwright() as playwright:
-                browser = playwright.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS)
-                page = browser.new_page(viewport={"width": 1600, "height": 1000})
-                page.set_default_timeout(120_000)
-                t0 = time.perf_counter()
-                page.goto(url)
-                page.wait_for_selector(IDLE)
-                page.get_by_role("tab", name="Library").click()
-                page.wait_for_selector(SEARCH)
-                page.wait_for_selector(IDLE)
-                page.wait_for_function(
-                    "() => { const c = [...document.querySelectorAll('.vega-embed')];"
-                    " return c.length > 0 && c.every(e => e.querySelector('svg, canvas')); }"
-                )
-                page.wait_for_selector(f"text={total} of {total} stored articles")
-                first_seconds = time.perf_counter() - t0
-                print(
-                    f"page load + Library tab with charts: {first_seconds:.2f} s (wall, incl. polling)\n"
-                )
+        with (
+            running_app(env, Path(tmp) / "streamlit.log") as url,
+            sync_playwright() as playwright,
+        ):
+            browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=LAUNCH_ARGS)
+            page = browser.new_page(viewport={"width": 1600, "height": 1000})
+            page.set_default_timeout(120_000)
+            t0 = time.perf_counter()
+            page.goto(url)
+            page.wait_for_selector(IDLE)
+            page.get_by_role("tab", name="Library").click()
+            page.wait_for_selector(SEARCH)
+            page.wait_for_selector(IDLE)
+            page.wait_for_function(
+                "() => { const c = [...document.querySelectorAll('.vega-embed')];"
+                " return c.length > 0 && c.every(e => e.querySelector('svg, canvas')); }"
+            )
+            page.wait_for_selector(f"text={total} of {total} stored articles")
+            first_seconds = time.perf_counter() - t0
+            print(
+                f"page load + Library tab with charts: {first_seconds:.2f} s (wall, incl. polling)\n"
+            )
 
-                box = page.locator(SEARCH)
-                previous = ""
-                for term in args.terms:
-                    if term == previous:  # no change, no rerun: skip
-                        continue
-                    page.evaluate(INSTRUMENT)
-                    box.fill(term)
-                    box.press("Enter")
-                    try:
-                        page.wait_for_function(
-                            DONE, arg=[captions[term], QUIET_MS], polling=50, timeout=60_000
-                        )
-                    except Exception:
-                        print("  timed out; page state:", page.evaluate(DIAGNOSE, captions[term]))
-                        raise
-                    marks = page.evaluate(
-                        "() => { const n = window.__nl, now = window.__nlSig();"
-                        " return {...n, changed: now.filter((x, i) => x !== n.before[i]).length,"
-                        " before: n.before.length}; }"
+            box = page.locator(SEARCH)
+            previous = ""
+            for term in args.terms:
+                if term == previous:  # no change, no rerun: skip
+                    continue
+                page.evaluate(INSTRUMENT)
+                box.fill(term)
+                box.press("Enter")
+                try:
+                    page.wait_for_function(
+                        DONE, arg=[captions[term], QUIET_MS], polling=50, timeout=60_000
                     )
-                    end = max(marks["idle"], marks["chart"] or 0)
-                    seconds = (end - marks["start"]) / 1000
-                    charts = page.locator(".vega-embed").count()
-                    rows.append(
-                        {
-                            "term": term,
-                            "matches": counts[term],
-                            "seconds": round(seconds, 3),
-                            "script_idle_seconds": round(
-                                (marks["idle"] - marks["start"]) / 1000, 3
-                            ),
-                            "last_chart_mutation_seconds": (
-                                round((marks["chart"] - marks["start"]) / 1000, 3)
-                                if marks["chart"] is not None
-                                else None
-                            ),
-                            "charts": charts,
-                            "charts_changed": marks["changed"],
-                        }
-                    )
-                    print(f"  {term!r}: {seconds:.3f} s")
-                    previous = term
-                browser.close()
-        finally:
-            process.terminate()
-            try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                process.kill()
-            log.close()
+                except Exception:
+                    print("  timed out; page state:", page.evaluate(DIAGNOSE, captions[term]))
+                    raise
+                marks = page.evaluate(
+                    "() => { const n = window.__nl, now = window.__nlSig();"
+                    " return {...n, changed: now.filter((x, i) => x !== n.before[i]).length,"
+                    " before: n.before.length}; }"
+                )
+                end = max(marks["idle"], marks["chart"] or 0)
+                seconds = (end - marks["start"]) / 1000
+                charts = page.locator(".vega-embed").count()
+                rows.append(
+                    {
+                        "term": term,
+                        "matches": counts[term],
+                        "seconds": round(seconds, 3),
+                        "script_idle_seconds": round((marks["idle"] - marks["start"]) / 1000, 3),
+                        "last_chart_mutation_seconds": (
+                            round((marks["chart"] - marks["start"]) / 1000, 3)
+                            if marks["chart"] is not None
+                            else None
+                        ),
+                        "charts": charts,
+                        "charts_changed": marks["changed"],
+                    }
+                )
+                print(f"  {term!r}: {seconds:.3f} s")
+                previous = term
+            browser.close()
 
     times = [r["seconds"] for r in rows]
     summary = {
