@@ -36,6 +36,7 @@ import platformdirs
 import pyarrow as pa
 
 from pipeline.model import Analysis
+from pipeline.tables import company_records, entity_records
 
 SCHEMA_VERSION = 2
 LIBRARY_FILENAME = "library.duckdb"
@@ -232,18 +233,7 @@ def _article_rows(
         "created_at": created_at,
         "analysis_json": json.dumps(analysis.to_dict(), ensure_ascii=False),
     }
-    entities = [
-        {
-            "article_id": doc_id,
-            "name": c.name,
-            "label": c.label,
-            "mentions": c.count,
-            "first_position": c.first_position,
-            "region": c.region,
-            "kb_id": c.kb_id,
-        }
-        for c in analysis.canonical_entities
-    ]
+    entities = [{"article_id": doc_id, **row} for row in entity_records(analysis)]
     quotes = [
         {
             "article_id": doc_id,
@@ -258,19 +248,7 @@ def _article_rows(
         }
         for i, q in enumerate(analysis.quotes)
     ]
-    companies = [
-        {
-            "article_id": doc_id,
-            "name": c.name,
-            "role": c.role,
-            "region": c.region,
-            "products": ", ".join(c.products),
-            "mentions": c.mentions,
-            "evidence": c.evidence,
-            "kb_id": c.kb_id,
-        }
-        for c in analysis.companies
-    ]
+    companies = [{"article_id": doc_id, **row} for row in company_records(analysis)]
     figures = [
         {
             "article_id": doc_id,

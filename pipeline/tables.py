@@ -67,9 +67,9 @@ def _frame(rows: list[dict], columns: list[str]) -> pd.DataFrame:
 # --------------------------------------------------------------------------- one analysis
 
 
-def entities_frame(analysis: Analysis) -> pd.DataFrame:
-    """One row per canonical entity, most mentioned first."""
-    rows = [
+def entity_records(analysis: Analysis) -> list[dict]:
+    """One record per canonical entity: the row shape of entities_frame and the library."""
+    return [
         {
             "name": c.name,
             "label": c.label,
@@ -80,6 +80,27 @@ def entities_frame(analysis: Analysis) -> pd.DataFrame:
         }
         for c in analysis.canonical_entities
     ]
+
+
+def company_records(analysis: Analysis) -> list[dict]:
+    """One record per company (products joined by ", "): companies_frame and the library."""
+    return [
+        {
+            "name": c.name,
+            "role": c.role,
+            "region": c.region,
+            "products": ", ".join(c.products),
+            "mentions": c.mentions,
+            "evidence": c.evidence,
+            "kb_id": c.kb_id,
+        }
+        for c in analysis.companies
+    ]
+
+
+def entities_frame(analysis: Analysis) -> pd.DataFrame:
+    """One row per canonical entity, most mentioned first."""
+    rows = entity_records(analysis)
     rows.sort(key=lambda r: (-r["mentions"], r["first_position"]))
     return _frame(rows, ENTITY_COLUMNS)
 
@@ -119,18 +140,7 @@ def quotes_frame(analysis: Analysis) -> pd.DataFrame:
 
 def companies_frame(analysis: Analysis) -> pd.DataFrame:
     """One row per company in the stage's order (subject first); products joined by ", "."""
-    rows = [
-        {
-            "name": c.name,
-            "role": c.role,
-            "region": c.region,
-            "products": ", ".join(c.products),
-            "mentions": c.mentions,
-            "evidence": c.evidence,
-        }
-        for c in analysis.companies
-    ]
-    return _frame(rows, COMPANY_COLUMNS)
+    return _frame(company_records(analysis), COMPANY_COLUMNS)
 
 
 def figures_frame(analysis: Analysis) -> pd.DataFrame:
