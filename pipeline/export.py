@@ -68,46 +68,25 @@ def comparison_frame(analyses: Iterable[Analysis]) -> pd.DataFrame:
     """
     analyses = list(analyses)
     columns = ["article", "kind", "name", "label", "count"]
-    parts = []
-    presence = tables.entity_presence(analyses)
-    if len(presence):
-        parts.append(
-            pd.DataFrame(
-                {
-                    "article": presence["article"],
-                    "kind": "entity",
-                    "name": presence["entity"],
-                    "label": presence["label"],
-                    "count": presence["mentions"],
-                }
-            )
+    # (table, kind, name column, label column or None, count column)
+    sources = (
+        (tables.entity_presence(analyses), "entity", "entity", "label", "mentions"),
+        (tables.company_mentions_by_article(analyses), "company", "company", "role", "mentions"),
+        (tables.quotes_by_speaker(analyses), "speaker", "speaker", None, "quotes"),
+    )
+    parts = [
+        pd.DataFrame(
+            {
+                "article": frame["article"],
+                "kind": kind,
+                "name": frame[name],
+                "label": frame[label] if label else "",
+                "count": frame[count],
+            }
         )
-    companies = tables.company_mentions_by_article(analyses)
-    if len(companies):
-        parts.append(
-            pd.DataFrame(
-                {
-                    "article": companies["article"],
-                    "kind": "company",
-                    "name": companies["company"],
-                    "label": companies["role"],
-                    "count": companies["mentions"],
-                }
-            )
-        )
-    speakers = tables.quotes_by_speaker(analyses)
-    if len(speakers):
-        parts.append(
-            pd.DataFrame(
-                {
-                    "article": speakers["article"],
-                    "kind": "speaker",
-                    "name": speakers["speaker"],
-                    "label": "",
-                    "count": speakers["quotes"],
-                }
-            )
-        )
+        for frame, kind, name, label, count in sources
+        if len(frame)
+    ]
     if not parts:
         return pd.DataFrame(columns=columns)
     return pd.concat(parts, ignore_index=True)[columns]
