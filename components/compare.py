@@ -98,22 +98,27 @@ def render_compare(articles: dict[str, Analysis]) -> None:
     if len(presence):
         draw_chart("entity_presence_chart", presence)
 
-    st.markdown("#### Competitor mentions per article")
-    mentions = tables.company_mentions_by_article(analyses)
-    if mentions.empty:
-        st.caption("No companies in these articles.")
-    else:
-        left, right = st.columns([3, 2])
-        with left:
-            draw_chart("mentions_heatmap", mentions)
-        right.dataframe(mentions, hide_index=True, width="stretch")
+    _chart_beside_table(
+        "Competitor mentions per article",
+        tables.company_mentions_by_article(analyses),
+        "mentions_heatmap",
+        "No companies in these articles.",
+    )
+    _chart_beside_table(
+        "Quotes per speaker",
+        tables.quotes_by_speaker(analyses),
+        "quotes_by_speaker_chart",
+        "No quotes in these articles.",
+    )
 
-    st.markdown("#### Quotes per speaker")
-    speakers = tables.quotes_by_speaker(analyses)
-    if speakers.empty:
-        st.caption("No quotes in these articles.")
-    else:
-        left, right = st.columns([3, 2])
-        with left:
-            draw_chart("quotes_by_speaker_chart", speakers)
-        right.dataframe(speakers, hide_index=True, width="stretch")
+
+def _chart_beside_table(heading: str, frame, chart: str, empty: str) -> None:
+    """A section: the chart on the left, its table on the right (or a note when empty)."""
+    st.markdown(f"#### {heading}")
+    if frame.empty:
+        st.caption(empty)
+        return
+    left, right = st.columns([3, 2])
+    with left:
+        draw_chart(chart, frame)
+    right.dataframe(frame, hide_index=True, width="stretch")
